@@ -1,0 +1,65 @@
+# rear-differential: every target installs what it needs first.
+# On a fresh machine (Python 3.11+, git, make) `make run` and `make test` are
+# the whole set-up.
+
+PYTHON ?= python3
+POETRY_VERSION := 2.5.1
+POETRY_HOME := .tools/poetry
+POETRY := $(POETRY_HOME)/bin/poetry
+VENV := .venv
+MANAGE := $(VENV)/bin/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+export POETRY_VIRTUALENVS_IN_PROJECT := true
+export POETRY_NO_INTERACTION := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint fmt schema check clean-db
+
+help:
+	@echo "make run     serve on http://$(HOST):$(PORT)/rear-diff/ (embedded PostgreSQL + demo data when nothing is configured)"
+	@echo "make test    run the test suite against a real PostgreSQL"
+	@echo "make lint    ruff, formatting, migrations and OpenAPI checks"
+	@echo "make fmt     format and autofix with ruff"
+	@echo "make schema  write the OpenAPI schema to openapi.json"
+	@echo "make install install Poetry (under .tools/) and the locked dependencies (under .venv/)"
+
+$(POETRY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(POETRY_HOME)
+	$(POETRY_HOME)/bin/pip install --quiet --disable-pip-version-check "poetry==$(POETRY_VERSION)"
+
+$(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
+	$(POETRY) env use $(PYTHON) >/dev/null
+	$(POETRY) sync --no-root
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(MANAGE) media_demo
+	$(MANAGE) migrate --no-input
+	$(MANAGE) check --database default
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: install
+	$(MANAGE) spectacular --validate --fail-on-warn --file openapi.json
+	@echo "wrote openapi.json"
+
+clean-db:
+	@echo "Stopping and deleting the embedded database under .local/pgdata"
+	-$(VENV)/bin/python -c "import pgserver; pgserver.get_server('.local/pgdata', cleanup_mode='delete').cleanup()"

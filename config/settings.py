@@ -1,0 +1,246 @@
+"""Settings for rear-differential, all from the environment.
+
+Every setting a deployment changes is read with django-environ from the
+process environment or an optional `.env` file (see `.env.example`).
+https://docs.djangoproject.com/en/5.2/ref/settings/
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")  # optional; a missing file is fine
+
+# GENERAL
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/ref/settings/#debug
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+TIME_ZONE = "UTC"
+USE_TZ = True
+USE_I18N = False
+LANGUAGE_CODE = "en-us"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Paths answer with and without a trailing slash (the router and urls.py do
+# that); never redirect a PATCH to the other spelling.
+APPEND_SLASH = False
+
+# Folder of local, git-ignored state: the embedded PostgreSQL and the secret
+# key of a machine that has none configured.
+LOCAL_STATE_DIR = Path(env.str("LOCAL_STATE_DIR", default=str(BASE_DIR / ".local")))
+
+# DATABASES
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/ref/settings/#databases
+# Precedence: DATABASE_URL; else the earlier service's PGSQL_* variables; else
+# an embedded PostgreSQL (pgserver) under LOCAL_STATE_DIR.
+MEDIA_SCHEMA = env.str("MEDIA_SCHEMA", default="atp")
+DJANGO_SCHEMA = env.str("DJANGO_SCHEMA", default="rear_diff")
+
+if "DATABASE_URL" in env:
+    _database = env.db("DATABASE_URL")
+    EMBEDDED_DATABASE = False
+elif "PGSQL_HOST" in env:
+    _database = {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": env.str("PGSQL_HOST"),
+        "PORT": env.str("PGSQL_PORT", default="5432"),
+        "USER": env.str("PGSQL_USER", default="postgres"),
+        "PASSWORD": env.str("PGSQL_PASSWORD", default=""),
+        "NAME": env.str("PGSQL_NAME", default="postgres"),
+    }
+    EMBEDDED_DATABASE = False
+else:
+    from config import embedded_postgres
+
+    _database = embedded_postgres.ensure_running(LOCAL_STATE_DIR / "pgdata")
+    EMBEDDED_DATABASE = True
+
+_database.setdefault("OPTIONS", {})
+_database["OPTIONS"].update(
+    {
+        # Django's own tables live in their own schema, never in MEDIA_SCHEMA;
+        # the media table is always addressed schema-qualified.
+        "options": f"-c search_path={DJANGO_SCHEMA}",
+        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+        "application_name": "rear-differential",
+    }
+)
+_database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+_database["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _database}
+
+# SECURITY
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
+if "SECRET_KEY" in env:
+    SECRET_KEY = env.str("SECRET_KEY")
+elif EMBEDDED_DATABASE or DEBUG:
+    # A local demo or development machine: a random key kept beside the
+    # embedded database, so sessions survive restarts and nothing is committed.
+    from django.core.management.utils import get_random_secret_key
+
+    _key_file = LOCAL_STATE_DIR / "secret_key"
+    if not _key_file.exists():
+        LOCAL_STATE_DIR.mkdir(parents=True, exist_ok=True)
+        _key_file.write_text(get_random_secret_key())
+        _key_file.chmod(0o600)
+    SECRET_KEY = _key_file.read_text().strip()
+else:
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY in the environment: it is required with an external database and DEBUG off."
+    )
+
+# APPS
+# ------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "django_filters",
+    "django_guid",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "media",
+]
+
+# MIDDLEWARE
+# ------------------------------------------------------------------------------
+MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# STATIC FILES (the browsable API and the Swagger UI / ReDoc assets)
+# ------------------------------------------------------------------------------
+# https://whitenoise.readthedocs.io/en/stable/django.html
+STATIC_URL = "/rear-diff/static/"
+# The production image runs collectstatic into STATIC_ROOT; elsewhere WhiteNoise
+# serves straight from the apps' folders (finders).
+STATIC_ROOT = env.str("STATIC_ROOT", default=None)
+WHITENOISE_USE_FINDERS = True
+
+# CORS (django-cors-headers)
+# ------------------------------------------------------------------------------
+# https://github.com/adamchainz/django-cors-headers#configuration
+CORS_ALLOWED_ORIGINS = env.list(
+    "CORS_ALLOWED_ORIGINS",
+    default=["http://localhost:5173", "http://127.0.0.1:5173"] if DEBUG else [],
+)
+CORS_URLS_REGEX = r"^/rear-diff/.*$"
+CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+
+# REQUEST IDS (django-guid)
+# ------------------------------------------------------------------------------
+# https://django-guid.readthedocs.io/en/latest/settings.html
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": False,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+    "UUID_LENGTH": 32,
+}
+
+# DJANGO REST FRAMEWORK
+# ------------------------------------------------------------------------------
+# https://www.django-rest-framework.org/api-guide/settings/
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "media.pagination.MediaPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "media.exceptions.exception_handler",
+    # Timestamps as ISO 8601 in UTC with a Z and always six fractional digits.
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
+    # imdb_rating is a JSON number, not a string.
+    "COERCE_DECIMAL_TO_STRING": False,
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+}
+
+# OPENAPI (drf-spectacular)
+# ------------------------------------------------------------------------------
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "rear-differential media API",
+    "DESCRIPTION": (
+        "Lists the media-acquisition pipeline's `atp.media` rows and changes a row's "
+        "rejection status."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MediaTypeEnum": "media.models.MediaType",
+        "PipelineStatusEnum": "media.models.PipelineStatus",
+        "RejectionStatusEnum": "media.models.RejectionStatus",
+        "RssSourceEnum": "media.models.RssSource",
+    },
+}
+
+# LOGGING
+# ------------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "formatters": {
+        "default": {
+            "format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "default",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django_guid": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+    },
+}

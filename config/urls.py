@@ -1,0 +1,19 @@
+"""Everything lives under /rear-diff/."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+
+urlpatterns = [
+    path("rear-diff/", include("media.urls")),
+    re_path(r"^rear-diff/openapi\.json$", SpectacularJSONAPIView.as_view(), name="schema"),
+    re_path(r"^rear-diff/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^rear-diff/redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
+
+# Errors outside DRF's views (unknown paths, crashes in middleware) answer JSON too.
+handler404 = "media.exceptions.not_found"
+handler500 = "media.exceptions.server_error"

@@ -1,0 +1,148 @@
+"""One exception handler for every error the API answers.
+
+Two body shapes, both from the contract:
+- reads:   {"error": <title>, "details": <messages>}
+- the PATCH command: {"success": false, "error": <title>, "message": <sentence>}
+A view picks the shape with its `error_format` attribute (the PATCH action sets
+it through @action's initkwargs). Database failures are logged with the request
+id; the body carries the id and, unless DEBUG is on, nothing of the error.
+https://www.django-rest-framework.org/api-guide/exceptions/#custom-exception-handling
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django_guid import get_guid
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+QUERY = "query"
+COMMAND = "command"
+
+TITLES = {
+    400: "Invalid request",
+    401: "Authentication required",
+    403: "Permission denied",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+}
+
+
+class MediaNotFound(exceptions.NotFound):
+    title = "Media not found"
+
+    def __init__(self, hash_value):
+        super().__init__(f"No media found with hash: {hash_value}")
+
+
+def _messages(detail):
+    """Flatten DRF's nested error detail into its sentences.
+
+    The PATCH serializer's messages name their field, so they read alone; the
+    per-field mapping is kept beside them under `details`.
+    """
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item)]
+    return [str(detail)]
+
+
+def _title(exc, default):
+    if isinstance(exc, exceptions.ValidationError) and "hash_mismatch" in str(exc.get_codes()):
+        return "Hash mismatch"
+    return getattr(exc, "title", None) or TITLES.get(exc.status_code, default)
+
+
+def exception_handler(exc, context):
+    view = context.get("view")
+    error_format = getattr(view, "error_format", QUERY)
+
+    if isinstance(exc, DatabaseError):
+        return _database_error(exc, error_format)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # Anything else escaped a view: log it, answer 500 in the same shape.
+        logger.exception("Unhandled error in %s", view.__class__.__name__ if view else "view")
+        return _server_error(exc, error_format, "Internal server error")
+
+    exc = _as_api_exception(exc)
+    title = _title(exc, response.status_text)
+    if error_format == COMMAND:
+        messages = _messages(exc.detail)
+        body = {"success": False, "error": title, "message": " ".join(messages)}
+        if isinstance(exc.detail, dict):
+            body["details"] = exc.detail
+    else:
+        details = exc.detail
+        body = {"error": title, "details": details}
+    response.data = body
+    return response
+
+
+def _as_api_exception(exc):
+    # drf_exception_handler turns Http404 / PermissionDenied into DRF's own.
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
+def _database_error(exc, error_format):
+    logger.error("Database error (request %s): %s", get_guid(), exc, exc_info=exc)
+    title = "Database error" if error_format == COMMAND else "Database error occurred"
+    return _server_error(exc, error_format, title)
+
+
+def _server_error(exc, error_format, title):
+    request_id = get_guid()
+    if settings.DEBUG:
+        text = f"{exc.__class__.__name__}: {exc}"
+    else:
+        text = (
+            "The request could not be completed; "
+            f"the log has the details under request id {request_id}."
+        )
+    if error_format == COMMAND:
+        body = {"success": False, "error": title, "message": text}
+    else:
+        body = {"error": title, "details": text}
+    body["request_id"] = request_id
+    return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def not_found(request, exception=None):
+    """handler404: an unknown path answers JSON, never Django's HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        {"error": "Not found", "details": f"No endpoint at {request.path}"}, status=404
+    )
+
+
+def server_error(request):
+    """handler500: a crash outside DRF's views answers JSON with the request id."""
+    from django.http import JsonResponse
+
+    request_id = get_guid()
+    return JsonResponse(
+        {
+            "error": "Internal server error",
+            "details": f"The log has the details under request id {request_id}.",
+            "request_id": request_id,
+        },
+        status=500,
+    )

@@ -1,0 +1,37 @@
+"""Prepare the embedded demo database: the exact table, then demo rows if empty."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from media.management.commands.media_generate import media_generate
+from media.models import Media
+from media.schema import create_media_table
+
+
+class Command(BaseCommand):
+    help = (
+        "On the embedded database only: create the media table from media/sql and "
+        "fill it with demo rows when it is empty."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rows", type=int, default=3000)
+        parser.add_argument("--seed", type=int, default=42)
+
+    def handle(self, *args, rows, seed, **options):
+        if not settings.EMBEDDED_DATABASE:
+            # make run calls this on every start; on a configured database the
+            # pipeline owns the table, so there is nothing to prepare.
+            self.stdout.write(
+                "A database is configured (DATABASE_URL or PGSQL_*): leaving "
+                f"{Media._meta.db_table} alone."
+            )
+            return
+        table = Media._meta.db_table
+        if create_media_table():
+            self.stdout.write(f"Created {table} from media/sql/media_table.sql.")
+        if Media.objects.exists():
+            self.stdout.write(f"{table} already has rows; keeping them.")
+            return
+        written = media_generate(rows=rows, seed=seed)
+        self.stdout.write(f"Loaded {written} demo rows into {table}.")

@@ -1,0 +1,100 @@
+"""The list envelope: `data` plus `pagination{total, limit, offset, next, previous}`."""
+
+from urllib.parse import urlsplit
+
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+class MediaPagination(LimitOffsetPagination):
+    """DRF's limit/offset pagination, strict about its parameters.
+
+    DRF silently falls back to the default (or clamps) on a bad `limit` or
+    `offset`; the contract wants a 400 naming the parameter, so both go through
+    serializer fields (DRF pagination.py: get_limit/get_offset).
+    """
+
+    default_limit = DEFAULT_LIMIT
+    max_limit = MAX_LIMIT
+    limit_field = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT)
+    offset_field = serializers.IntegerField(min_value=0, max_value=2**63 - 1)  # SQL bigint
+
+    def _validated(self, request, name, field, default):
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        try:
+            return field.run_validation(raw)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({name: exc.detail}) from exc
+
+    def get_limit(self, request):
+        return self._validated(
+            request, self.limit_query_param, self.limit_field, self.default_limit
+        )
+
+    def get_offset(self, request):
+        return self._validated(request, self.offset_query_param, self.offset_field, 0)
+
+    @staticmethod
+    def _path_absolute(url):
+        # Links keep every query parameter (DRF rewrites only limit/offset)
+        # and drop scheme and host: the front-end sits behind its own origin.
+        if url is None:
+            return None
+        return urlsplit(url)._replace(scheme="", netloc="").geturl()
+
+    def get_next_link(self):
+        return self._path_absolute(super().get_next_link())
+
+    def get_previous_link(self):
+        return self._path_absolute(super().get_previous_link())
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "data": data,
+                "pagination": {
+                    "total": self.count,
+                    "limit": self.limit,
+                    "offset": self.offset,
+                    "next": self.get_next_link(),
+                    "previous": self.get_previous_link(),
+                },
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri-reference"}
+        return {
+            "type": "object",
+            "required": ["data", "pagination"],
+            "properties": {
+                "data": schema,
+                "pagination": {
+                    "type": "object",
+                    "required": ["total", "limit", "offset", "next", "previous"],
+                    "properties": {
+                        "total": {"type": "integer", "example": 1245},
+                        "limit": {"type": "integer", "example": DEFAULT_LIMIT},
+                        "offset": {"type": "integer", "example": 0},
+                        "next": {**link, "example": "/rear-diff/media?limit=100&offset=100"},
+                        "previous": {**link, "example": None},
+                    },
+                },
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.limit_query_param: {"minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            self.offset_query_param: {"minimum": 0, "default": 0},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds[parameter["name"]])
+        return parameters

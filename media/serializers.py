@@ -1,0 +1,87 @@
+"""What the API reads and writes: the row as served, and the PATCH body."""
+
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from media.models import Media, RejectionStatus
+
+HASH_PATTERN = r"^[0-9a-fA-F]{40}$"
+HASH_MESSAGE = "hash must be 40 hexadecimal characters"
+REJECTION_STATUS_MESSAGE = "Rejection status must be one of: " + ", ".join(RejectionStatus.values)
+
+
+class MediaSerializer(serializers.ModelSerializer):
+    """One row of `atp.media`, every column under its own name."""
+
+    class Meta:
+        model = Media
+        fields = "__all__"
+        read_only_fields = [field.name for field in Media._meta.fields]
+
+
+class HashField(serializers.CharField):
+    """A torrent info-hash: 40 hex digits, compared case-insensitively, kept lowercase."""
+
+    default_error_messages = {
+        "required": _("Field 'hash' is required"),
+        "null": _("Field 'hash' is required"),
+        "blank": _(HASH_MESSAGE),
+        "invalid": _(HASH_MESSAGE),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(HASH_PATTERN, HASH_MESSAGE, code="invalid"))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data).lower()
+
+
+class RejectionStatusUpdateSerializer(serializers.Serializer):
+    """The PATCH body. The hash must repeat the path's hash."""
+
+    hash = HashField()
+    rejection_status = serializers.ChoiceField(
+        choices=RejectionStatus.choices,
+        error_messages={
+            "required": "Field 'rejection_status' is required. " + REJECTION_STATUS_MESSAGE,
+            "null": REJECTION_STATUS_MESSAGE,
+            "invalid_choice": REJECTION_STATUS_MESSAGE,
+        },
+    )
+
+    def validate(self, attrs):
+        if attrs["hash"] != self.context["path_hash"].lower():
+            raise serializers.ValidationError(
+                "Path hash and body hash do not match", code="hash_mismatch"
+            )
+        return attrs
+
+
+class RejectionStatusUpdatedSerializer(serializers.Serializer):
+    """The PATCH's 200 body: the contract's two fields plus the row as now stored."""
+
+    success = serializers.BooleanField(default=True)
+    message = serializers.CharField()
+    data = MediaSerializer()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Error body of the read endpoints."""
+
+    error = serializers.CharField()
+    details = serializers.JSONField(help_text="Per-parameter messages for a 400, else a sentence.")
+    request_id = serializers.CharField(required=False, help_text="Quote it when reporting.")
+
+
+class CommandErrorSerializer(serializers.Serializer):
+    """Error body of the PATCH endpoint."""
+
+    success = serializers.BooleanField(default=False)
+    error = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.JSONField(required=False, help_text="Per-field messages, for a 400.")
+    request_id = serializers.CharField(required=False, help_text="Quote it when reporting.")
