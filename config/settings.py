@@ -208,6 +208,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The one PATCH is a command with required fields, not a partial update.
+    "COMPONENT_SPLIT_PATCH": False,
+    "PREPROCESSING_HOOKS": ["media.openapi.contract_paths"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -20,8 +20,22 @@ class MediaPagination(LimitOffsetPagination):
 
     default_limit = DEFAULT_LIMIT
     max_limit = MAX_LIMIT
-    limit_field = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT)
-    offset_field = serializers.IntegerField(min_value=0, max_value=2**63 - 1)  # SQL bigint
+    limit_field = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_LIMIT,
+        error_messages=dict.fromkeys(
+            ["invalid", "min_value", "max_value", "max_string_length"],
+            f"Must be an integer from 1 to {MAX_LIMIT}.",
+        ),
+    )
+    offset_field = serializers.IntegerField(
+        min_value=0,
+        max_value=2**63 - 1,  # PostgreSQL's OFFSET is a bigint
+        error_messages=dict.fromkeys(
+            ["invalid", "min_value", "max_value", "max_string_length"],
+            "Must be an integer >= 0.",
+        ),
+    )
 
     def _validated(self, request, name, field, default):
         raw = request.query_params.get(name)

@@ -1,6 +1,7 @@
 """The media endpoints: list, retrieve by hash, and the rejection-status command."""
 
 from django.db import DatabaseError, connection
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -15,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from media.exceptions import COMMAND, QUERY
+from media.exceptions import COMMAND, QUERY, MediaNotFound
 from media.filters import MediaFilter
 from media.models import Media
 from media.serializers import (
@@ -72,7 +73,10 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_object(self):
         # Hashes are stored lowercase and compared case-insensitively.
         self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].lower()
-        return super().get_object()
+        try:
+            return super().get_object()
+        except Http404 as exc:
+            raise MediaNotFound(self.kwargs[self.lookup_field]) from exc
 
     @extend_schema(
         summary="Set a row's rejection status",
