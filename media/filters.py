@@ -8,7 +8,7 @@ default.
 from django import forms
 from django_filters import rest_framework as filters
 
-from media.models import Media, MediaType, PipelineStatus, RejectionStatus
+from media.models import HASH_REGEX, Media, MediaType, PipelineStatus, RejectionStatus
 
 DEFAULT_SORT_BY = "created_at"
 DEFAULT_SORT_ORDER = "desc"
@@ -49,12 +49,18 @@ class StrictBooleanField(forms.Field):
 class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
+    def __init__(self, *args, **kwargs):
+        # django-filter's BooleanWidget turns anything but true/false/1/0 into
+        # "no filter" before the field sees it; a plain input lets the field refuse.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
 
 class HashFormField(forms.RegexField):
     default_error_messages = {"invalid": "Must be 40 hexadecimal characters."}
 
     def __init__(self, **kwargs):
-        super().__init__(regex=r"^[0-9a-fA-F]{40}$", **kwargs)
+        super().__init__(regex=HASH_REGEX, **kwargs)
 
     def to_python(self, value):
         return super().to_python(value).lower()

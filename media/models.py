@@ -1,8 +1,13 @@
 """The pipeline's `atp.media` table, mapped read-mostly and never managed."""
 
+import re
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+
+# A torrent info-hash as clients may send it; the table stores it lowercase.
+HASH_REGEX = re.compile(r"^[0-9a-fA-F]{40}$")
 
 
 class MediaType(models.TextChoices):

@@ -37,22 +37,37 @@ class MediaPagination(LimitOffsetPagination):
         ),
     )
 
-    def _validated(self, request, name, field, default):
-        raw = request.query_params.get(name)
-        if raw is None:
-            return default
-        try:
-            return field.run_validation(raw)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({name: exc.detail}) from exc
+    def _parameters(self, request):
+        """Validated limit and offset, and the errors of the bad ones, by name."""
+        values = {self.limit_query_param: self.default_limit, self.offset_query_param: 0}
+        errors = {}
+        for name, field in (
+            (self.limit_query_param, self.limit_field),
+            (self.offset_query_param, self.offset_field),
+        ):
+            raw = request.query_params.get(name)
+            if raw is None:
+                continue
+            try:
+                values[name] = field.run_validation(raw)
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+        return values, errors
+
+    def parameter_errors(self, request):
+        return self._parameters(request)[1]
+
+    def _validated(self, request, name):
+        values, errors = self._parameters(request)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values[name]
 
     def get_limit(self, request):
-        return self._validated(
-            request, self.limit_query_param, self.limit_field, self.default_limit
-        )
+        return self._validated(request, self.limit_query_param)
 
     def get_offset(self, request):
-        return self._validated(request, self.offset_query_param, self.offset_field, 0)
+        return self._validated(request, self.offset_query_param)
 
     @staticmethod
     def _path_absolute(url):

@@ -4,9 +4,8 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from media.models import Media, RejectionStatus
+from media.models import HASH_REGEX, Media, RejectionStatus
 
-HASH_PATTERN = r"^[0-9a-fA-F]{40}$"
 HASH_MESSAGE = "hash must be 40 hexadecimal characters"
 REJECTION_STATUS_MESSAGE = "Rejection status must be one of: " + ", ".join(RejectionStatus.values)
 
@@ -32,7 +31,7 @@ class HashField(serializers.CharField):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.validators.append(RegexValidator(HASH_PATTERN, HASH_MESSAGE, code="invalid"))
+        self.validators.append(RegexValidator(HASH_REGEX, HASH_MESSAGE, code="invalid"))
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -13,12 +13,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from media.exceptions import COMMAND, QUERY, MediaNotFound
 from media.filters import MediaFilter
-from media.models import Media
+from media.models import HASH_REGEX, Media
 from media.serializers import (
     CommandErrorSerializer,
     ErrorSerializer,
@@ -33,7 +34,7 @@ HASH_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The torrent's info-hash: 40 hexadecimal digits, any case.",
-    pattern="^[0-9a-fA-F]{40}$",
+    pattern=HASH_REGEX.pattern,
 )
 QUERY_ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="A query parameter is invalid."),
@@ -71,12 +72,25 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     error_format = QUERY
 
     def get_object(self):
-        # Hashes are stored lowercase and compared case-insensitively.
-        self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].lower()
+        # Hashes are stored lowercase and compared case-insensitively; a value
+        # that cannot be a hash (a NUL byte, say) is absent without a query.
+        value = self.kwargs[self.lookup_field].lower()
+        if not HASH_REGEX.fullmatch(value):
+            raise MediaNotFound(value)
+        self.kwargs[self.lookup_field] = value
         try:
             return super().get_object()
         except Http404 as exc:
-            raise MediaNotFound(self.kwargs[self.lookup_field]) from exc
+            raise MediaNotFound(value) from exc
+
+    def filter_queryset(self, queryset):
+        """Name every bad query parameter in one 400: filters and limit/offset alike."""
+        try:
+            return super().filter_queryset(queryset)
+        except ValidationError as exc:
+            if self.action == "list" and isinstance(exc.detail, dict):
+                exc.detail.update(self.paginator.parameter_errors(self.request))
+            raise
 
     @extend_schema(
         summary="Set a row's rejection status",
