@@ -11,7 +11,11 @@ urlpatterns = [
     path("rear-diff/", include("media.urls")),
     re_path(r"^rear-diff/openapi\.json$", SpectacularJSONAPIView.as_view(), name="schema"),
     re_path(r"^rear-diff/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    re_path(r"^rear-diff/redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    re_path(
+        r"^rear-diff/redoc/?$",
+        SpectacularRedocView.as_view(url_name="schema", template_name="media/redoc.html"),
+        name="redoc",
+    ),
 ]
 
 # Errors outside DRF's views (unknown paths, crashes in middleware) answer JSON too.

@@ -7,7 +7,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 # A torrent info-hash as clients may send it; the table stores it lowercase.
-HASH_REGEX = re.compile(r"^[0-9a-fA-F]{40}$")
+# \A..\Z, not ^..$: "$" would also match before a trailing newline.
+HASH_REGEX = re.compile(r"\A[0-9a-fA-F]{40}\Z")
+HASH_PATTERN_ECMA = "^[0-9a-fA-F]{40}$"  # the same rule, as OpenAPI spells it
 
 
 class MediaType(models.TextChoices):

@@ -23,13 +23,15 @@ class HashField(serializers.CharField):
     """A torrent info-hash: 40 hex digits, compared case-insensitively, kept lowercase."""
 
     default_error_messages = {
-        "required": _("Field 'hash' is required"),
-        "null": _("Field 'hash' is required"),
+        "required": _("Field 'hash' is required."),
+        "null": _("Field 'hash' is required."),
         "blank": _(HASH_MESSAGE),
         "invalid": _(HASH_MESSAGE),
     }
 
     def __init__(self, **kwargs):
+        # " <hash> " is not 40 hex characters: refuse it rather than trim it.
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
         self.validators.append(RegexValidator(HASH_REGEX, HASH_MESSAGE, code="invalid"))
 

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from media.exceptions import COMMAND, QUERY, MediaNotFound
 from media.filters import MediaFilter
-from media.models import HASH_REGEX, Media
+from media.models import HASH_PATTERN_ECMA, HASH_REGEX, Media
 from media.serializers import (
     CommandErrorSerializer,
     ErrorSerializer,
@@ -34,7 +34,7 @@ HASH_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The torrent's info-hash: 40 hexadecimal digits, any case.",
-    pattern=HASH_REGEX.pattern,
+    pattern=HASH_PATTERN_ECMA,
 )
 QUERY_ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="A query parameter is invalid."),
