@@ -149,7 +149,8 @@ def test_command_refuses_a_negative_row_count(db):
     assert Media.objects.count() == 0
 
 
-def test_command_rows_match_the_function_for_the_same_seed(db):
+def test_command_rows_match_the_function_for_the_same_seed(db, settings):
+    settings.EMBEDDED_DATABASE = True
     call_command("media_generate", "--rows", "40", "--seed", "13")
     from_command = table_rows()
     empty_table()

@@ -246,13 +246,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, rows, seed, allow_external, **options):
+        if rows < 0:
+            raise CommandError("--rows must be >= 0")
         if not settings.EMBEDDED_DATABASE and not allow_external:
             raise CommandError(
                 "Refusing to fill a configured database: pass --allow-external if it is a "
                 "test or benchmark database."
             )
-        if rows < 0:
-            raise CommandError("--rows must be >= 0")
         started = datetime.now(tz=UTC)
         written = media_generate(rows=rows, seed=seed)
         seconds = (datetime.now(tz=UTC) - started).total_seconds()
