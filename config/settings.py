@@ -8,6 +8,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,7 +20,6 @@ environ.Env.read_env(BASE_DIR / ".env")  # optional; a missing file is fine
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#debug
 DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 TIME_ZONE = "UTC"
 USE_TZ = True
 USE_I18N = False
@@ -78,10 +78,15 @@ DATABASES = {"default": _database}
 
 # SECURITY
 # ------------------------------------------------------------------------------
-# https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+# A configured database with DEBUG off is a deployment: it must name its secret
+# key and hosts, and gets the secure defaults that `check --deploy` asks for.
+# The embedded database is a local demo: generated key, loopback hosts.
+DEPLOYMENT = not DEBUG and not EMBEDDED_DATABASE
+
 if "SECRET_KEY" in env:
     SECRET_KEY = env.str("SECRET_KEY")
-elif EMBEDDED_DATABASE or DEBUG:
+elif not DEPLOYMENT:
     # A local demo or development machine: a random key kept beside the
     # embedded database, so sessions survive restarts and nothing is committed.
     from django.core.management.utils import get_random_secret_key
@@ -94,8 +99,46 @@ elif EMBEDDED_DATABASE or DEBUG:
     SECRET_KEY = _key_file.read_text().strip()
 else:
     raise ImproperlyConfigured(
-        "Set SECRET_KEY in the environment: it is required with an external database and DEBUG off."
+        "Set SECRET_KEY in the environment: it is required with a configured database "
+        "and DEBUG off."
     )
+
+if "ALLOWED_HOSTS" in env:
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+elif not DEPLOYMENT:
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+else:
+    raise ImproperlyConfigured(
+        "Set ALLOWED_HOSTS in the environment (comma-separated host names): it is required "
+        "with a configured database and DEBUG off. Keep localhost for the health probe."
+    )
+
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+if env.bool("BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=DEPLOYMENT)
+# Probes speak plain HTTP to the container.
+SECURE_REDIRECT_EXEMPT = [r"^rear-diff/health"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if DEPLOYMENT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=DEPLOYMENT)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=DEPLOYMENT)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=DEPLOYMENT)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# AUTHENTICATION AND PERMISSIONS
+# ------------------------------------------------------------------------------
+# Writes need the permission media.change_rejection_status (group `operators`);
+# READ_AUTH_REQUIRED closes reads too; AUTH_DISABLED restores the earlier,
+# open service (and logs a warning at start-up).
+AUTH_DISABLED = env.bool("AUTH_DISABLED", default=False)
+READ_AUTH_REQUIRED = env.bool("READ_AUTH_REQUIRED", default=False)
+OPERATORS_GROUP = "operators"
+LOGIN_URL = "rest_framework:login"
+LOGIN_REDIRECT_URL = "/rear-diff/"
+LOGOUT_REDIRECT_URL = "/rear-diff/"
 
 # APPS
 # ------------------------------------------------------------------------------
@@ -109,6 +152,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_guid",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "media",
@@ -161,7 +205,12 @@ CORS_ALLOWED_ORIGINS = env.list(
     default=["http://localhost:5173", "http://127.0.0.1:5173"] if DEBUG else [],
 )
 CORS_URLS_REGEX = r"^/rear-diff/.*$"
-CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "ETag", "Retry-After"]
+CORS_ALLOW_HEADERS = [*default_cors_headers, "if-match"]
+# Credentials (the session cookie) only ever go to the listed origins:
+# django-cors-headers echoes the one origin, never a wildcard.
+CORS_ALLOW_CREDENTIALS = True
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=CORS_ALLOWED_ORIGINS)
 
 # REQUEST IDS (django-guid)
 # ------------------------------------------------------------------------------
@@ -191,10 +240,22 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     # imdb_rating is a JSON number, not a string.
     "COERCE_DECIMAL_TO_STRING": False,
-    "UNAUTHENTICATED_USER": None,
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Token first: its WWW-Authenticate header makes a missing credential a 401.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["media.permissions.MediaAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # An empty rate turns that throttle off (the benchmark does).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON_RATE", default="600/min") or None,
+        "write": env.str("THROTTLE_WRITE_RATE", default="120/min") or None,
+    },
 }
+
+# Throttle counters: per process unless a shared cache is configured.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # OPENAPI (drf-spectacular)
 # ------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from drf_spectacular.views import (
 
 urlpatterns = [
     path("rear-diff/", include("media.urls")),
+    # Login/logout for the browsable API (session authentication).
+    path("rear-diff/api-auth/", include("rest_framework.urls")),
     re_path(r"^rear-diff/openapi\.json$", SpectacularJSONAPIView.as_view(), name="schema"),
     re_path(r"^rear-diff/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(

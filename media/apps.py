@@ -1,5 +1,10 @@
+import logging
+
 from django.apps import AppConfig
-from django.db.models.signals import pre_migrate
+from django.conf import settings
+from django.db.models.signals import post_migrate, pre_migrate
+
+logger = logging.getLogger(__name__)
 
 
 class MediaConfig(AppConfig):
@@ -8,7 +13,17 @@ class MediaConfig(AppConfig):
 
     def ready(self):
         from media import checks, schema  # noqa: F401  (registers the system checks)
+        from media.operators import ensure_operators_group
 
         # Django's own tables go to DJANGO_SCHEMA (the connection's search_path),
         # which must exist before migrate creates django_migrations in it.
         pre_migrate.connect(schema.create_django_schema, sender=self)
+        # After auth's create_permissions (connected first): the group that
+        # carries media.change_rejection_status.
+        post_migrate.connect(ensure_operators_group, sender=self)
+
+        if settings.AUTH_DISABLED:
+            logger.warning(
+                "AUTH_DISABLED is on: anyone who can reach this service can change "
+                "rejection statuses, recorded as 'anonymous'."
+            )

@@ -31,6 +31,7 @@ TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     413: "Request body too large",
+    412: "Precondition failed",
     415: "Unsupported media type",
     429: "Too many requests",
 }
@@ -41,6 +42,17 @@ class MediaNotFound(exceptions.NotFound):
 
     def __init__(self, hash_value):
         super().__init__(f"No media found with hash: {hash_value}")
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    title = "Precondition failed"
+
+    def __init__(self, hash_value, current_etag):
+        super().__init__(
+            f"Media {hash_value} has changed since it was read (its ETag is now {current_etag}); "
+            "read it again and retry."
+        )
 
 
 def _messages(detail):

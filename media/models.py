@@ -1,10 +1,12 @@
 """The pipeline's `atp.media` table, mapped read-mostly and never managed."""
 
 import re
+from datetime import UTC
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Now
 
 # A torrent info-hash as clients may send it; the table stores it lowercase.
 # \A..\Z, not ^..$: "$" would also match before a trailing newline.
@@ -126,6 +128,43 @@ class Media(models.Model):
         db_table = media_table_name()
         ordering = ["-created_at", "-hash"]
         verbose_name_plural = "media"
+        # The one write the service makes; the group `operators` carries it.
+        permissions = [("change_rejection_status", "Can change the rejection status of media")]
 
     def __str__(self):
         return f"{self.hash} {self.media_title or self.original_title}"
+
+    @property
+    def etag(self) -> str:
+        """A strong ETag: every update refreshes updated_at (trigger 1)."""
+        return f'"{self.updated_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}Z"'
+
+
+class RejectionStatusChange(models.Model):
+    """One rejection-status change made through the service: who, when, from what to what.
+
+    Lives in the service's own schema (DJANGO_SCHEMA), written in the same
+    transaction as the change it records.
+    """
+
+    media_hash = models.CharField(max_length=40)
+    old_status = models.CharField(max_length=63, choices=RejectionStatus.choices)
+    new_status = models.CharField(max_length=63, choices=RejectionStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The username at the time (kept when the user is deleted), or "anonymous"
+    # when AUTH_DISABLED lets anyone write.
+    changed_by_name = models.CharField(max_length=150)
+    # The transaction's now(): equal to the row's new updated_at.
+    changed_at = models.DateTimeField(db_default=Now())
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["media_hash", "-changed_at"], name="media_change_hash_idx")]
+
+    def __str__(self):
+        return (
+            f"{self.media_hash}: {self.old_status} -> {self.new_status} by {self.changed_by_name}"
+        )

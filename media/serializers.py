@@ -4,7 +4,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from media.models import HASH_REGEX, Media, RejectionStatus
+from media.models import HASH_REGEX, Media, RejectionStatus, RejectionStatusChange
 
 HASH_MESSAGE = "hash must be 40 hexadecimal characters"
 REJECTION_STATUS_MESSAGE = "Rejection status must be one of: " + ", ".join(RejectionStatus.values)
@@ -70,6 +70,27 @@ class RejectionStatusUpdatedSerializer(serializers.Serializer):
     success = serializers.BooleanField(default=True)
     message = serializers.CharField()
     data = MediaSerializer()
+
+
+class RejectionStatusChangeSerializer(serializers.ModelSerializer):
+    """One entry of a row's history."""
+
+    changed_by = serializers.CharField(
+        source="changed_by_name", help_text="Username, or `anonymous` with AUTH_DISABLED."
+    )
+
+    class Meta:
+        model = RejectionStatusChange
+        fields = [
+            "id",
+            "media_hash",
+            "old_status",
+            "new_status",
+            "changed_by",
+            "changed_at",
+            "request_id",
+        ]
+        read_only_fields = fields
 
 
 class ErrorSerializer(serializers.Serializer):

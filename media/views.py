@@ -1,7 +1,8 @@
-"""The media endpoints: list, retrieve by hash, and the rejection-status command."""
+"""The media endpoints: list, retrieve by hash, the rejection-status command, its history."""
 
 from django.db import DatabaseError, connection
 from django.http import Http404
+from django_guid import get_guid
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -14,20 +15,24 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from media.exceptions import COMMAND, QUERY, MediaNotFound
 from media.filters import MediaFilter
-from media.models import HASH_PATTERN_ECMA, HASH_REGEX, Media
+from media.models import HASH_PATTERN_ECMA, HASH_REGEX, Media, RejectionStatusChange
 from media.serializers import (
     CommandErrorSerializer,
     ErrorSerializer,
     MediaSerializer,
+    RejectionStatusChangeSerializer,
     RejectionStatusUpdatedSerializer,
     RejectionStatusUpdateSerializer,
 )
 from media.services import media_set_rejection_status
+from media.throttling import WriteRateThrottle
 
 HASH_PARAMETER = OpenApiParameter(
     "hash",
@@ -36,24 +41,54 @@ HASH_PARAMETER = OpenApiParameter(
     description="The torrent's info-hash: 40 hexadecimal digits, any case.",
     pattern=HASH_PATTERN_ECMA,
 )
-QUERY_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="A query parameter is invalid."),
-    500: OpenApiResponse(ErrorSerializer, description="The database failed."),
-}
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=True,
+    description="The row's version; send it back in If-Match to change it safely.",
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Change the row only if its ETag is still this one (else 412).",
+)
+
+
+def _errors(serializer, descriptions):
+    return {
+        code: OpenApiResponse(serializer, description=text) for code, text in descriptions.items()
+    }
+
+
+READ_ERRORS = _errors(
+    ErrorSerializer,
+    {
+        401: "Credentials are missing or invalid (only with READ_AUTH_REQUIRED).",
+        429: "Too many unauthenticated requests from this address.",
+        500: "The database failed.",
+    },
+)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="List media",
-        responses={200: MediaSerializer(many=True), **QUERY_ERRORS},
+        responses={
+            200: MediaSerializer(many=True),
+            **_errors(ErrorSerializer, {400: "A query parameter is invalid."}),
+            **READ_ERRORS,
+        },
     ),
     retrieve=extend_schema(
         summary="Get one media row",
-        parameters=[HASH_PARAMETER],
+        parameters=[HASH_PARAMETER, ETAG_HEADER],
         responses={
             200: MediaSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="No row has this hash."),
-            500: QUERY_ERRORS[500],
+            **_errors(ErrorSerializer, {404: "No row has this hash."}),
+            **READ_ERRORS,
         },
     ),
 )
@@ -92,9 +127,14 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 exc.detail.update(self.paginator.parameter_errors(self.request))
             raise
 
+    def retrieve(self, request, *args, **kwargs):
+        """One row, with its ETag for a later conditional PATCH."""
+        media = self.get_object()
+        return Response(self.get_serializer(media).data, headers={"ETag": media.etag})
+
     @extend_schema(
         summary="Set a row's rejection status",
-        parameters=[HASH_PARAMETER],
+        parameters=[HASH_PARAMETER, IF_MATCH_HEADER, ETAG_HEADER],
         request=RejectionStatusUpdateSerializer,
         responses={
             200: RejectionStatusUpdatedSerializer,
@@ -121,8 +161,17 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                     ),
                 ],
             ),
-            404: OpenApiResponse(CommandErrorSerializer, description="No row has this hash."),
-            500: OpenApiResponse(CommandErrorSerializer, description="The database failed."),
+            **_errors(
+                CommandErrorSerializer,
+                {
+                    401: "Credentials are missing or invalid.",
+                    403: "The user lacks the permission media.change_rejection_status.",
+                    404: "No row has this hash.",
+                    412: "If-Match no longer matches the row's ETag; nothing was changed.",
+                    429: "Too many writes by this user; see Retry-After.",
+                    500: "The database failed; nothing was changed.",
+                },
+            ),
         },
     )
     @action(
@@ -133,27 +182,67 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         error_format=COMMAND,
         filterset_class=None,
         pagination_class=None,
+        throttle_classes=[AnonRateThrottle, WriteRateThrottle],
     )
     def rejection_status(self, request, hash=None):
         """Set `rejection_status` of one row; the body repeats the path's hash.
 
-        The answer carries the row as the database holds it after its triggers:
-        `updated_at` refreshed and `rejection_reason` cleared unless the new
-        status is `rejected`.
+        Needs the permission `media.change_rejection_status` (group `operators`).
+        With `If-Match`, the change is made only if the row is unchanged since
+        it was read. The answer carries the row as the database holds it after
+        its triggers: `updated_at` refreshed and `rejection_reason` cleared
+        unless the new status is `rejected`. Every change is recorded in the
+        row's history.
         """
         # Validate before looking the row up: a malformed request is a 400
         # even when no row matches.
         serializer = RejectionStatusUpdateSerializer(data=request.data, context={"path_hash": hash})
         serializer.is_valid(raise_exception=True)
-        media = media_set_rejection_status(**serializer.validated_data)
-        return Response(
-            RejectionStatusUpdatedSerializer(
-                {"message": "Rejection status updated successfully", "data": media}
-            ).data
+        media = media_set_rejection_status(
+            **serializer.validated_data,
+            changed_by=request.user,
+            request_id=get_guid() or "",
+            if_match=request.headers.get("If-Match"),
         )
+        body = RejectionStatusUpdatedSerializer(
+            {"message": "Rejection status updated successfully", "data": media}
+        ).data
+        return Response(body, headers={"ETag": media.etag})
+
+    @extend_schema(
+        summary="History of a row's rejection status",
+        parameters=[HASH_PARAMETER],
+        responses={
+            200: RejectionStatusChangeSerializer(many=True),
+            **_errors(
+                ErrorSerializer, {400: "limit or offset is invalid.", 404: "No row has this hash."}
+            ),
+            **READ_ERRORS,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        serializer_class=RejectionStatusChangeSerializer,
+    )
+    def history(self, request, hash=None):
+        """The rejection-status changes made through this service, newest first."""
+        media = self.get_object()
+        changes = RejectionStatusChange.objects.filter(media_hash=media.hash)
+        page = self.paginate_queryset(changes)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class HealthView(APIView):
+class ProbeView(APIView):
+    """Probes answer whatever the credentials, permissions or request rate."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+
+class HealthView(ProbeView):
     """Liveness: the process answers, whatever the database does."""
 
     @extend_schema(
@@ -164,7 +253,7 @@ class HealthView(APIView):
         return Response({"status": "healthy"})
 
 
-class ReadinessView(APIView):
+class ReadinessView(ProbeView):
     """Readiness: the database answers and the media table is readable."""
 
     @extend_schema(

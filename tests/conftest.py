@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from media.management.commands.media_generate import COLUMNS, generate_row
 from media.models import Media
+from media.operators import operator_create, token_issue
 from media.schema import create_media_table
 
 
@@ -26,6 +27,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def operator(db):
+    """A user of the `operators` group, as `media_operator create` makes one."""
+    user, _ = operator_create(username="operator")
+    return user
+
+
+@pytest.fixture
+def operator_client(operator):
+    """An API client sending the operator's token, as the front-end does."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=operator.username).key}")
+    return client
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ def listed(header_value):
 
 
 @pytest.mark.parametrize("path", [URL, URL + "/"], ids=["no-slash", "slash"])
-def test_preflight_from_an_allowed_origin_grants_patch_with_json(api_client, db, path):
-    response = preflight(api_client, VITE, path)
+def test_preflight_from_an_allowed_origin_grants_patch_with_json(operator_client, db, path):
+    response = preflight(operator_client, VITE, path)
 
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == VITE
@@ -49,23 +49,25 @@ def test_preflight_from_an_allowed_origin_grants_patch_with_json(api_client, db,
         "null",
     ],
 )
-def test_preflight_from_another_origin_gets_no_cors_grant(api_client, db, origin):
-    response = preflight(api_client, origin)
+def test_preflight_from_another_origin_gets_no_cors_grant(operator_client, db, origin):
+    response = preflight(operator_client, origin)
 
     assert "Access-Control-Allow-Origin" not in response.headers
     assert "Access-Control-Allow-Methods" not in response.headers
 
 
-def test_no_origin_is_allowed_when_none_is_configured(api_client, db, settings):
+def test_no_origin_is_allowed_when_none_is_configured(operator_client, db, settings):
     settings.CORS_ALLOWED_ORIGINS = []
 
-    response = preflight(api_client, VITE)
+    response = preflight(operator_client, VITE)
 
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_patch_from_the_allowed_origin_succeeds_with_the_grant_header(api_client, sample_media):
-    response = api_client.patch(
+def test_patch_from_the_allowed_origin_succeeds_with_the_grant_header(
+    operator_client, sample_media
+):
+    response = operator_client.patch(
         URL,
         {"hash": SAMPLE_HASH, "rejection_status": "accepted"},
         format="json",
@@ -78,9 +80,9 @@ def test_patch_from_the_allowed_origin_succeeds_with_the_grant_header(api_client
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
 
 
-def test_patch_error_from_the_allowed_origin_also_carries_the_grant_header(api_client, db):
+def test_patch_error_from_the_allowed_origin_also_carries_the_grant_header(operator_client, db):
     """The front-end can only read a 4xx body when the response is granted too."""
-    response = api_client.patch(
+    response = operator_client.patch(
         URL,
         {"hash": SAMPLE_HASH, "rejection_status": "nope"},
         format="json",
@@ -91,8 +93,8 @@ def test_patch_error_from_the_allowed_origin_also_carries_the_grant_header(api_c
     assert response.headers["Access-Control-Allow-Origin"] == VITE
 
 
-def test_patch_from_another_origin_gets_no_grant_header(api_client, sample_media):
-    response = api_client.patch(
+def test_patch_from_another_origin_gets_no_grant_header(operator_client, sample_media):
+    response = operator_client.patch(
         URL,
         {"hash": SAMPLE_HASH, "rejection_status": "accepted"},
         format="json",

@@ -46,6 +46,8 @@ def production_server(django_db_setup, django_db_blocker, tmp_path_factory):
         "SECRET_KEY": "test-only-production-server",
         "DEBUG": "false",
         "ALLOWED_HOSTS": "localhost",
+        # Plain HTTP on loopback: no redirect to HTTPS (a TLS proxy would set BEHIND_PROXY).
+        "SECURE_SSL_REDIRECT": "false",
         "STATIC_ROOT": str(static_root),
         # The earlier service's variables: also proves they are honoured.
         "PGSQL_HOST": database["HOST"] or "127.0.0.1",

@@ -73,20 +73,25 @@ def rejected_row(make_media):
 
 
 def test_patch_answers_200_with_success_message_and_the_row_get_returns_afterwards(
-    api_client, sample_media
+    operator_client, sample_media
 ):
-    response = patch(api_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}
+    )
 
     assert response.status_code == 200
-    stored = api_client.get(f"/rear-diff/media/{SAMPLE_HASH}").json()
+    stored = operator_client.get(f"/rear-diff/media/{SAMPLE_HASH}").json()
     assert stored["rejection_status"] == "accepted"
     assert response.json() == {"success": True, "message": UPDATED, "data": stored}
 
 
 @pytest.mark.parametrize("slash", [False, True], ids=["no-slash", "slash"])
-def test_patch_path_works_with_and_without_trailing_slash(api_client, sample_media, slash):
+def test_patch_path_works_with_and_without_trailing_slash(operator_client, sample_media, slash):
     response = patch(
-        api_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "override"}, slash=slash
+        operator_client,
+        SAMPLE_HASH,
+        {"hash": SAMPLE_HASH, "rejection_status": "override"},
+        slash=slash,
     )
 
     assert response.status_code == 200
@@ -96,10 +101,12 @@ def test_patch_path_works_with_and_without_trailing_slash(api_client, sample_med
 
 
 def test_patch_answers_the_triggers_results_not_the_request_for_the_sample_row(
-    api_client, sample_media
+    operator_client, sample_media
 ):
     """The sample row has error_status false but an error_condition: trigger 3 clears it."""
-    response = patch(api_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}
+    )
 
     data = response.json()["data"]
     row = fetch_row(SAMPLE_HASH)
@@ -112,10 +119,12 @@ def test_patch_answers_the_triggers_results_not_the_request_for_the_sample_row(
 
 @pytest.mark.parametrize("new_status", ["unfiltered", "accepted", "override"])
 def test_patch_to_a_status_other_than_rejected_clears_rejection_reason(
-    api_client, rejected_row, new_status
+    operator_client, rejected_row, new_status
 ):
     response = patch(
-        api_client, rejected_row.hash, {"hash": rejected_row.hash, "rejection_status": new_status}
+        operator_client,
+        rejected_row.hash,
+        {"hash": rejected_row.hash, "rejection_status": new_status},
     )
 
     assert response.status_code == 200
@@ -125,9 +134,11 @@ def test_patch_to_a_status_other_than_rejected_clears_rejection_reason(
     assert response.json()["data"]["rejection_reason"] is None
 
 
-def test_patch_to_rejected_keeps_rejection_reason(api_client, rejected_row):
+def test_patch_to_rejected_keeps_rejection_reason(operator_client, rejected_row):
     response = patch(
-        api_client, rejected_row.hash, {"hash": rejected_row.hash, "rejection_status": "rejected"}
+        operator_client,
+        rejected_row.hash,
+        {"hash": rejected_row.hash, "rejection_status": "rejected"},
     )
 
     assert response.status_code == 200
@@ -138,11 +149,13 @@ def test_patch_to_rejected_keeps_rejection_reason(api_client, rejected_row):
 
 
 @pytest.mark.parametrize("new_status", STATUSES)
-def test_patch_advances_updated_at_to_the_update_time(api_client, rejected_row, new_status):
+def test_patch_advances_updated_at_to_the_update_time(operator_client, rejected_row, new_status):
     before = fetch_row(rejected_row.hash)["updated_at"]
 
     response = patch(
-        api_client, rejected_row.hash, {"hash": rejected_row.hash, "rejection_status": new_status}
+        operator_client,
+        rejected_row.hash,
+        {"hash": rejected_row.hash, "rejection_status": new_status},
     )
 
     assert response.status_code == 200
@@ -151,31 +164,37 @@ def test_patch_advances_updated_at_to_the_update_time(api_client, rejected_row, 
     assert after == transaction_now()  # trigger 1, inside the test's transaction
 
 
-def test_patch_changes_no_other_column_of_any_row(api_client, make_media):
+def test_patch_changes_no_other_column_of_any_row(operator_client, make_media):
     rows = make_media(n=24, seed=11)
     before = {row.hash: fetch_row(row.hash) for row in rows}
 
     for index, row in enumerate(rows):
         new_status = STATUSES[index % len(STATUSES)]
-        response = patch(api_client, row.hash, {"hash": row.hash, "rejection_status": new_status})
+        response = patch(
+            operator_client, row.hash, {"hash": row.hash, "rejection_status": new_status}
+        )
         assert response.status_code == 200
         after = fetch_row(row.hash)
         assert after["rejection_status"] == new_status
         assert unwritten(after) == unwritten(before[row.hash])
-        assert response.json()["data"] == api_client.get(f"/rear-diff/media/{row.hash}").json()
+        assert response.json()["data"] == operator_client.get(f"/rear-diff/media/{row.hash}").json()
 
 
-def test_patch_leaves_every_other_row_untouched(api_client, make_media):
+def test_patch_leaves_every_other_row_untouched(operator_client, make_media):
     target, *others = make_media(n=5, seed=12)
     before = {row.hash: fetch_row(row.hash) for row in others}
 
-    response = patch(api_client, target.hash, {"hash": target.hash, "rejection_status": "override"})
+    response = patch(
+        operator_client, target.hash, {"hash": target.hash, "rejection_status": "override"}
+    )
 
     assert response.status_code == 200
     assert {row.hash: fetch_row(row.hash) for row in others} == before
 
 
-def test_patch_update_statement_sets_only_the_rejection_status_column(api_client, sample_media):
+def test_patch_update_statement_sets_only_the_rejection_status_column(
+    operator_client, sample_media
+):
     """A BEFORE UPDATE OF <every other column> trigger fires if the UPDATE names any of them."""
     other_columns = ", ".join(
         connection.ops.quote_name(field.column)
@@ -198,17 +217,19 @@ def test_patch_update_statement_sets_only_the_rejection_status_column(api_client
             f'ON {TABLE} FOR EACH ROW EXECUTE FUNCTION "atp".test_refuse_other_columns()'
         )
 
-    response = patch(api_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}
+    )
 
     assert response.status_code == 200, response.json()
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
 
 
-def test_patch_ignores_other_fields_of_the_body(api_client, sample_media):
+def test_patch_ignores_other_fields_of_the_body(operator_client, sample_media):
     before = fetch_row(SAMPLE_HASH)
 
     response = patch(
-        api_client,
+        operator_client,
         SAMPLE_HASH,
         {
             "hash": SAMPLE_HASH,
@@ -240,9 +261,11 @@ def test_patch_ignores_other_fields_of_the_body(api_client, sample_media):
     ids=["upper-path", "upper-body", "upper-both", "mixed"],
 )
 def test_patch_compares_hashes_case_insensitively_and_row_stays_lowercase(
-    api_client, sample_media, path_hash, body_hash
+    operator_client, sample_media, path_hash, body_hash
 ):
-    response = patch(api_client, path_hash, {"hash": body_hash, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, path_hash, {"hash": body_hash, "rejection_status": "accepted"}
+    )
 
     assert response.status_code == 200
     assert response.json()["data"]["hash"] == SAMPLE_HASH
@@ -257,11 +280,11 @@ def test_patch_compares_hashes_case_insensitively_and_row_stays_lowercase(
 
 @pytest.mark.parametrize("value", ["bogus", "ACCEPTED", "Rejected", "", " accepted", 1, True])
 def test_patch_with_bad_value_answers_400_with_the_contract_message(
-    api_client, sample_media, value
+    operator_client, sample_media, value
 ):
     before = fetch_row(SAMPLE_HASH)
 
-    response = patch(api_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": value})
+    response = patch(operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": value})
 
     assert response.status_code == 400
     assert response.json() == {
@@ -273,8 +296,10 @@ def test_patch_with_bad_value_answers_400_with_the_contract_message(
     assert fetch_row(SAMPLE_HASH) == before
 
 
-def test_patch_with_bad_value_is_400_even_when_no_row_has_the_hash(api_client, db):
-    response = patch(api_client, ABSENT_HASH, {"hash": ABSENT_HASH, "rejection_status": "maybe"})
+def test_patch_with_bad_value_is_400_even_when_no_row_has_the_hash(operator_client, db):
+    response = patch(
+        operator_client, ABSENT_HASH, {"hash": ABSENT_HASH, "rejection_status": "maybe"}
+    )
 
     assert response.status_code == 400
     assert response.json() == {
@@ -289,12 +314,14 @@ def test_patch_with_bad_value_is_400_even_when_no_row_has_the_hash(api_client, d
 
 
 def test_patch_with_differing_hashes_answers_400_hash_mismatch_and_changes_nothing(
-    api_client, sample_media, make_media
+    operator_client, sample_media, make_media
 ):
     (other,) = make_media(hash=OTHER_HASH)
     before = {SAMPLE_HASH: fetch_row(SAMPLE_HASH), OTHER_HASH: fetch_row(OTHER_HASH)}
 
-    response = patch(api_client, SAMPLE_HASH, {"hash": other.hash, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, SAMPLE_HASH, {"hash": other.hash, "rejection_status": "accepted"}
+    )
 
     assert response.status_code == 400
     assert response.json() == {
@@ -306,8 +333,10 @@ def test_patch_with_differing_hashes_answers_400_hash_mismatch_and_changes_nothi
     assert {SAMPLE_HASH: fetch_row(SAMPLE_HASH), OTHER_HASH: fetch_row(OTHER_HASH)} == before
 
 
-def test_patch_with_differing_hashes_answers_400_even_when_no_row_exists(api_client, db):
-    response = patch(api_client, ABSENT_HASH, {"hash": OTHER_HASH, "rejection_status": "accepted"})
+def test_patch_with_differing_hashes_answers_400_even_when_no_row_exists(operator_client, db):
+    response = patch(
+        operator_client, ABSENT_HASH, {"hash": OTHER_HASH, "rejection_status": "accepted"}
+    )
 
     assert response.status_code == 400
     assert response.json()["error"] == "Hash mismatch"
@@ -317,8 +346,10 @@ def test_patch_with_differing_hashes_answers_400_even_when_no_row_exists(api_cli
 # --- no such row: 404 -------------------------------------------------------------
 
 
-def test_patch_of_an_absent_row_answers_404_naming_the_hash(api_client, sample_media):
-    response = patch(api_client, ABSENT_HASH, {"hash": ABSENT_HASH, "rejection_status": "accepted"})
+def test_patch_of_an_absent_row_answers_404_naming_the_hash(operator_client, sample_media):
+    response = patch(
+        operator_client, ABSENT_HASH, {"hash": ABSENT_HASH, "rejection_status": "accepted"}
+    )
 
     assert response.status_code == 404
     assert response.json() == {
@@ -330,10 +361,10 @@ def test_patch_of_an_absent_row_answers_404_naming_the_hash(api_client, sample_m
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
 
 
-def test_patch_of_an_absent_row_in_uppercase_answers_404(api_client, db):
+def test_patch_of_an_absent_row_in_uppercase_answers_404(operator_client, db):
     upper = ABSENT_HASH.upper()
 
-    response = patch(api_client, upper, {"hash": upper, "rejection_status": "accepted"})
+    response = patch(operator_client, upper, {"hash": upper, "rejection_status": "accepted"})
 
     assert response.status_code == 404
     body = response.json()
@@ -379,11 +410,11 @@ def assert_invalid_request(response, details):
     ids=["empty-object", "no-hash", "no-status", "both-null", "null-hash", "null-status"],
 )
 def test_patch_with_missing_or_null_fields_answers_400_invalid_request(
-    api_client, sample_media, body, details
+    operator_client, sample_media, body, details
 ):
     before = fetch_row(SAMPLE_HASH)
 
-    response = patch(api_client, SAMPLE_HASH, body)
+    response = patch(operator_client, SAMPLE_HASH, body)
 
     assert_invalid_request(response, details)
     assert fetch_row(SAMPLE_HASH) == before
@@ -402,12 +433,12 @@ def test_patch_with_missing_or_null_fields_answers_400_invalid_request(
     ids=["39-chars", "41-chars", "not-hex", "last-not-hex", "empty", "short"],
 )
 def test_patch_with_a_hash_that_is_not_40_hex_answers_400_invalid_request(
-    api_client, sample_media, bad_hash
+    operator_client, sample_media, bad_hash
 ):
     before = fetch_row(SAMPLE_HASH)
     path_hash = bad_hash or "x"  # an empty path segment would be another URL
 
-    response = patch(api_client, path_hash, {"hash": bad_hash, "rejection_status": "accepted"})
+    response = patch(operator_client, path_hash, {"hash": bad_hash, "rejection_status": "accepted"})
 
     assert_invalid_request(response, {"hash": [HASH_FORMAT]})
     assert fetch_row(SAMPLE_HASH) == before
@@ -419,10 +450,10 @@ def test_patch_with_a_hash_that_is_not_40_hex_answers_400_invalid_request(
     ids=["spaces", "newline", "tab"],
 )
 def test_patch_with_a_whitespace_padded_body_hash_answers_400_invalid_request(
-    api_client, sample_media, padded
+    operator_client, sample_media, padded
 ):
     """The body's hash is then 41-42 characters, not 40 hex: a malformed request."""
-    response = patch(api_client, SAMPLE_HASH, {"hash": padded, "rejection_status": "accepted"})
+    response = patch(operator_client, SAMPLE_HASH, {"hash": padded, "rejection_status": "accepted"})
 
     assert_invalid_request(response, {"hash": [HASH_FORMAT]})
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
@@ -430,9 +461,11 @@ def test_patch_with_a_whitespace_padded_body_hash_answers_400_invalid_request(
 
 @pytest.mark.parametrize("bad_hash", [1234, ["a"], {"h": SAMPLE_HASH}, True])
 def test_patch_with_a_hash_that_is_not_a_string_answers_400_invalid_request(
-    api_client, sample_media, bad_hash
+    operator_client, sample_media, bad_hash
 ):
-    response = patch(api_client, SAMPLE_HASH, {"hash": bad_hash, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, SAMPLE_HASH, {"hash": bad_hash, "rejection_status": "accepted"}
+    )
 
     assert_invalid_request(response, {"hash": [HASH_FORMAT]})
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
@@ -450,9 +483,9 @@ def test_patch_with_a_hash_that_is_not_a_string_answers_400_invalid_request(
     ids=["empty-array", "array", "string", "number", "null"],
 )
 def test_patch_with_a_non_object_body_answers_400_invalid_request(
-    api_client, sample_media, raw, message
+    operator_client, sample_media, raw, message
 ):
-    response = patch_raw(api_client, SAMPLE_HASH, raw)
+    response = patch_raw(operator_client, SAMPLE_HASH, raw)
 
     assert_invalid_request(response, {"non_field_errors": [message]})
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
@@ -468,8 +501,8 @@ def test_patch_with_a_non_object_body_answers_400_invalid_request(
     ],
     ids=["truncated", "js-object", "trailing-comma", "text"],
 )
-def test_patch_with_invalid_json_answers_400_invalid_request(api_client, sample_media, raw):
-    response = patch_raw(api_client, SAMPLE_HASH, raw)
+def test_patch_with_invalid_json_answers_400_invalid_request(operator_client, sample_media, raw):
+    response = patch_raw(operator_client, SAMPLE_HASH, raw)
 
     assert response.status_code == 400
     body = response.json()
@@ -480,8 +513,10 @@ def test_patch_with_invalid_json_answers_400_invalid_request(api_client, sample_
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
 
 
-def test_patch_with_a_form_encoded_body_answers_415_in_the_command_shape(api_client, sample_media):
-    response = api_client.patch(
+def test_patch_with_a_form_encoded_body_answers_415_in_the_command_shape(
+    operator_client, sample_media
+):
+    response = operator_client.patch(
         url(SAMPLE_HASH),
         f"hash={SAMPLE_HASH}&rejection_status=accepted",
         content_type="application/x-www-form-urlencoded",
@@ -501,11 +536,11 @@ def test_patch_with_a_form_encoded_body_answers_415_in_the_command_shape(api_cli
 
 @pytest.mark.parametrize("method", ["get", "put", "post", "delete"])
 def test_other_methods_on_the_rejection_status_path_answer_405_in_command_shape(
-    api_client, sample_media, method
+    operator_client, sample_media, method
 ):
     before = fetch_row(SAMPLE_HASH)
 
-    response = getattr(api_client, method)(
+    response = getattr(operator_client, method)(
         url(SAMPLE_HASH), {"hash": SAMPLE_HASH, "rejection_status": "accepted"}, format="json"
     )
 
@@ -552,11 +587,13 @@ def replace_updated_at_trigger_with_one_that_raises():
     ids=["column-renamed", "trigger-raises"],
 )
 def test_patch_database_error_answers_500_without_sql_and_with_the_request_id(
-    api_client, sample_media, break_database
+    operator_client, sample_media, break_database
 ):
     break_database()
 
-    response = patch(api_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}
+    )
 
     assert response.status_code == 500
     body = response.json()
@@ -568,23 +605,27 @@ def test_patch_database_error_answers_500_without_sql_and_with_the_request_id(
     assert not SQL_TRACES.search(body["message"]), body["message"]
 
 
-def test_patch_database_error_leaves_the_row_unchanged(api_client, sample_media):
+def test_patch_database_error_leaves_the_row_unchanged(operator_client, sample_media):
     before = fetch_row(SAMPLE_HASH)
     replace_updated_at_trigger_with_one_that_raises()
 
-    response = patch(api_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}
+    )
 
     assert response.status_code == 500
     assert fetch_row(SAMPLE_HASH) == before
 
 
 def test_patch_database_error_with_debug_on_carries_the_error_text(
-    api_client, sample_media, settings
+    operator_client, sample_media, settings
 ):
     settings.DEBUG = True
     replace_updated_at_trigger_with_one_that_raises()
 
-    response = patch(api_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}
+    )
 
     assert response.status_code == 500
     body = response.json()
@@ -594,11 +635,13 @@ def test_patch_database_error_with_debug_on_carries_the_error_text(
 
 
 def test_patch_database_error_is_logged_with_the_request_id_and_the_error(
-    api_client, sample_media, caplog
+    operator_client, sample_media, caplog
 ):
     replace_updated_at_trigger_with_one_that_raises()
 
-    response = patch(api_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"})
+    response = patch(
+        operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}
+    )
 
     request_id = response.json()["request_id"]
     logged = [

@@ -5,13 +5,16 @@ from django.core.management.base import BaseCommand
 
 from media.management.commands.media_generate import media_generate
 from media.models import Media
+from media.operators import operator_create, token_issue
 from media.schema import create_media_table
+
+DEMO_OPERATOR = "demo-operator"
 
 
 class Command(BaseCommand):
     help = (
         "On the embedded database only: create the media table from media/sql and "
-        "fill it with demo rows when it is empty."
+        "fill it with demo rows when it is empty, and make a demo operator with a token."
     )
 
     def add_arguments(self, parser):
@@ -32,6 +35,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {table} from media/sql/media_table.sql.")
         if Media.objects.exists():
             self.stdout.write(f"{table} already has rows; keeping them.")
-            return
-        written = media_generate(rows=rows, seed=seed)
-        self.stdout.write(f"Loaded {written} demo rows into {table}.")
+        else:
+            written = media_generate(rows=rows, seed=seed)
+            self.stdout.write(f"Loaded {written} demo rows into {table}.")
+        operator_create(username=DEMO_OPERATOR)
+        token = token_issue(username=DEMO_OPERATOR).key
+        self.stdout.write(
+            f"Demo operator {DEMO_OPERATOR!r} may change rejection statuses with\n"
+            f"    Authorization: Token {token}\n"
+            f"(export TOKEN={token} for the README's curl examples)"
+        )

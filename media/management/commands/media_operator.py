@@ -1,0 +1,52 @@
+"""Manage operators and their API tokens."""
+
+import sys
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from media.operators import operator_create, token_issue, token_revoke, token_rotate
+
+
+class Command(BaseCommand):
+    help = (
+        "Operators (group `operators`, permission media.change_rejection_status) and their "
+        "API tokens: create USER | token USER | rotate USER | revoke USER."
+    )
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        create = actions.add_parser("create", help="Create a user in the operators group.")
+        create.add_argument("username")
+        create.add_argument("--email", default="")
+        create.add_argument(
+            "--password-from-stdin",
+            action="store_true",
+            help="Read a password for the browsable API's login from standard input.",
+        )
+        for name, text in [
+            ("token", "Print the user's token, issuing one if needed."),
+            ("rotate", "Replace the user's token and print the new one."),
+            ("revoke", "Delete the user's token."),
+        ]:
+            actions.add_parser(name, help=text).add_argument("username")
+
+    def handle(self, *args, action, username, **options):
+        try:
+            if action == "create":
+                password = sys.stdin.readline().strip() if options["password_from_stdin"] else None
+                user, created = operator_create(
+                    username=username, email=options["email"], password=password
+                )
+                verb = "Created" if created else "Updated"
+                self.stdout.write(f"{verb} operator {user.get_username()}.")
+                self.stdout.write(f"Token: {token_issue(username=username).key}")
+            elif action == "token":
+                self.stdout.write(token_issue(username=username).key)
+            elif action == "rotate":
+                self.stdout.write(token_rotate(username=username).key)
+            elif action == "revoke":
+                revoked = token_revoke(username=username)
+                self.stdout.write("Token revoked." if revoked else "No token to revoke.")
+        except get_user_model().DoesNotExist as exc:
+            raise CommandError(f"No user named {username!r}.") from exc

@@ -1,0 +1,24 @@
+"""Who may read and who may write.
+
+DRF turns a refusal into 401 (with WWW-Authenticate) when the request carried
+no valid credentials, and into 403 when the user is known but lacks the right.
+"""
+
+from django.conf import settings
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+CHANGE_REJECTION_STATUS = "media.change_rejection_status"
+
+
+class MediaAccess(BasePermission):
+    """Reads: open unless READ_AUTH_REQUIRED. Writes: media.change_rejection_status.
+
+    AUTH_DISABLED opens everything, as the earlier service was.
+    """
+
+    def has_permission(self, request, view):
+        if settings.AUTH_DISABLED:
+            return True
+        if request.method in SAFE_METHODS:
+            return not settings.READ_AUTH_REQUIRED or request.user.is_authenticated
+        return request.user.has_perm(CHANGE_REJECTION_STATUS)
