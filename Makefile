@@ -38,8 +38,8 @@ $(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
 install: $(VENV)/.installed
 
 run: install
+	$(MANAGE) migrate --no-input --skip-checks
 	$(MANAGE) media_demo
-	$(MANAGE) migrate --no-input
 	$(MANAGE) check --database default
 	$(MANAGE) runserver $(HOST):$(PORT)
 
