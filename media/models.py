@@ -6,7 +6,6 @@ from datetime import UTC
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models.functions import Now
 
 # A torrent info-hash as clients may send it; the table stores it lowercase.
 # \A..\Z, not ^..$: "$" would also match before a trailing newline.
@@ -156,8 +155,8 @@ class RejectionStatusChange(models.Model):
     # The username at the time (kept when the user is deleted), or "anonymous"
     # when AUTH_DISABLED lets anyone write.
     changed_by_name = models.CharField(max_length=150)
-    # The transaction's now(): equal to the row's new updated_at.
-    changed_at = models.DateTimeField(db_default=Now())
+    # The row's updated_at after the change (the table's trigger sets it).
+    changed_at = models.DateTimeField()
     request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:

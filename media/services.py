@@ -46,6 +46,7 @@ def media_set_rejection_status(
             new_status=media.rejection_status,
             changed_by=user,
             changed_by_name=user.get_username() if user else ANONYMOUS,
+            changed_at=media.updated_at,
             request_id=request_id,
         )
         return media
