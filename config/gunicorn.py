@@ -7,9 +7,14 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Sync workers: each request is a short database round trip; (2 x cores) + 1
-# is gunicorn's own starting point.
+# (2 x cores) + 1 processes is gunicorn's own starting point. Threaded workers
+# (gthread): a slow or stalled client holds one thread, not a whole process,
+# and keep-alive connections wait in the worker's poller, not in a thread.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A request (including reading a slow client's body) gets this long; the
+# database's statement_timeout is shorter, so queries end first.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5

@@ -67,7 +67,12 @@ _database["OPTIONS"].update(
     {
         # Django's own tables live in their own schema, never in MEDIA_SCHEMA;
         # the media table is always addressed schema-qualified.
-        "options": f"-c search_path={DJANGO_SCHEMA}",
+        # statement_timeout bounds every query's time, so a slow query frees
+        # its worker and answers 503 instead of hanging.
+        "options": (
+            f"-c search_path={DJANGO_SCHEMA} "
+            f"-c statement_timeout={env.str('DB_STATEMENT_TIMEOUT', default='5s')}"
+        ),
         "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
         "application_name": "rear-differential",
     }
@@ -162,6 +167,7 @@ INSTALLED_APPS = [
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
+    "media.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -231,7 +237,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["media.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "media.pagination.MediaPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -283,28 +289,46 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Request bodies: the one body this API takes is a few dozen bytes.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_BODY_BYTES", default=64 * 1024)
+
 # LOGGING
 # ------------------------------------------------------------------------------
+# One line per request (media.middleware.RequestLogMiddleware) and every other
+# record carry the request id; LOG_FORMAT=json writes them as JSON objects
+# (python-json-logger), the default for a deployment.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if DEPLOYMENT else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
     "formatters": {
-        "default": {
-            "format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
-        }
+        "text": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "correlation_id": "request_id",
+            },
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "default",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django_guid": {"level": "WARNING"},
+        # The request line replaces Django's own 4xx/5xx request warnings.
+        "django.request": {"level": "ERROR"},
         "pgserver": {"level": "WARNING"},
     },
 }

@@ -14,6 +14,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 from django_guid import get_guid
+from psycopg.errors import QueryCanceled
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -114,6 +115,20 @@ def _as_api_exception(exc):
 
 
 def _database_error(exc, error_format):
+    if isinstance(exc.__cause__, QueryCanceled):
+        # statement_timeout cut the query: the worker is free again; say so.
+        logger.warning("Query cancelled by statement_timeout: %s", exc)
+        message = (
+            "The database did not answer within the time limit; narrow the request "
+            "or try again later."
+        )
+        body = (
+            {"success": False, "error": "Query timeout", "message": message}
+            if error_format == COMMAND
+            else {"error": "Query timeout", "details": message}
+        )
+        body["request_id"] = get_guid()
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     logger.error("Database error (request %s): %s", get_guid(), exc, exc_info=exc)
     title = "Database error" if error_format == COMMAND else "Database error occurred"
     return _server_error(exc, error_format, title)

@@ -70,6 +70,15 @@ class HashFilter(filters.CharFilter):
     field_class = HashFormField
 
 
+class MediaFilterForm(forms.Form):
+    def clean(self):
+        # A parameter given twice is ambiguous: refuse it rather than pick one.
+        for name in self.fields:
+            if len(self.data.getlist(name)) > 1:
+                self.add_error(name, f"Give {name} at most once.")
+        return super().clean()
+
+
 class MediaFilter(filters.FilterSet):
     media_type = enum_filter(MediaType.choices, help_text="Exact media type.")
     pipeline_status = enum_filter(PipelineStatus.choices, help_text="Exact pipeline status.")
@@ -98,6 +107,7 @@ class MediaFilter(filters.FilterSet):
     class Meta:
         model = Media
         fields = []
+        form = MediaFilterForm
 
     def order_rows(self, queryset, name, value):
         # sort_by and sort_order work as a pair: filter_queryset applies them once.

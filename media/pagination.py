@@ -45,9 +45,13 @@ class MediaPagination(LimitOffsetPagination):
             (self.limit_query_param, self.limit_field),
             (self.offset_query_param, self.offset_field),
         ):
-            raw = request.query_params.get(name)
-            if raw is None:
+            given = request.query_params.getlist(name)
+            if not given:
                 continue
+            if len(given) > 1:
+                errors[name] = [f"Give {name} at most once."]
+                continue
+            raw = given[0]
             try:
                 values[name] = field.run_validation(raw)
             except serializers.ValidationError as exc:

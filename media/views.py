@@ -1,5 +1,7 @@
 """The media endpoints: list, retrieve by hash, the rejection-status command, its history."""
 
+import time
+
 from django.db import DatabaseError, connection
 from django.http import Http404
 from django_guid import get_guid
@@ -265,6 +267,9 @@ class ReadinessView(ProbeView):
                     "status": serializers.CharField(),
                     "database": serializers.CharField(),
                     "media_table": serializers.CharField(),
+                    "database_latency_ms": serializers.FloatField(
+                        help_text="Round trip of a SELECT 1, measured by this probe."
+                    ),
                 },
             ),
             503: inline_serializer(
@@ -280,9 +285,11 @@ class ReadinessView(ProbeView):
     )
     def get(self, request):
         body = {"status": "ready", "database": "ok", "media_table": "ok"}
+        started = time.perf_counter()
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
+            body["database_latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
         except DatabaseError:
             body.update(
                 status="unavailable",
