@@ -21,5 +21,7 @@ urlpatterns = [
 ]
 
 # Errors outside DRF's views (unknown paths, crashes in middleware) answer JSON too.
+handler400 = "media.exceptions.bad_request"
+handler403 = "media.exceptions.forbidden"
 handler404 = "media.exceptions.not_found"
 handler500 = "media.exceptions.server_error"

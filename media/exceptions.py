@@ -12,7 +12,9 @@ https://www.django-rest-framework.org/api-guide/exceptions/#custom-exception-han
 import logging
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
+from django.http import Http404, JsonResponse
 from django_guid import get_guid
 from psycopg.errors import QueryCanceled
 from rest_framework import exceptions, status
@@ -104,9 +106,6 @@ def exception_handler(exc, context):
 
 def _as_api_exception(exc):
     # drf_exception_handler turns Http404 / PermissionDenied into DRF's own.
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
-
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
@@ -151,10 +150,18 @@ def _server_error(exc, error_format, title):
     return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def bad_request(request, exception=None):
+    """handler400: a disallowed Host header or other suspicious request, in JSON."""
+    return JsonResponse({"error": "Invalid request", "details": "Bad request."}, status=400)
+
+
+def forbidden(request, exception=None):
+    """handler403: a refusal outside DRF's views (CSRF on a plain view), in JSON."""
+    return JsonResponse({"error": "Permission denied", "details": "Forbidden."}, status=403)
+
+
 def not_found(request, exception=None):
     """handler404: an unknown path answers JSON, never Django's HTML page."""
-    from django.http import JsonResponse
-
     return JsonResponse(
         {"error": "Not found", "details": f"No endpoint at {request.path}"}, status=404
     )
@@ -162,8 +169,6 @@ def not_found(request, exception=None):
 
 def server_error(request):
     """handler500: a crash outside DRF's views answers JSON with the request id."""
-    from django.http import JsonResponse
-
     request_id = get_guid()
     return JsonResponse(
         {
