@@ -15,7 +15,7 @@ export POETRY_VIRTUALENVS_IN_PROJECT := true
 export POETRY_NO_INTERACTION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt schema check clean-db
+.PHONY: help install run test lint fmt schema check clean-db bench
 
 help:
 	@echo "make run     serve on http://$(HOST):$(PORT)/rear-diff/ (embedded PostgreSQL + demo data when nothing is configured)"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint    ruff, formatting, migrations and OpenAPI checks"
 	@echo "make fmt     format and autofix with ruff"
 	@echo "make schema  write the OpenAPI schema to openapi.json"
+	@echo "make bench   benchmark the service against its own SQL (wrk + pgbench)"
 	@echo "make install install Poetry (under .tools/) and the locked dependencies (under .venv/)"
 
 $(POETRY):
@@ -59,6 +60,11 @@ fmt: install
 schema: install
 	$(MANAGE) spectacular --validate --fail-on-warn --file openapi.json
 	@echo "wrote openapi.json"
+
+# Service vs the SQL floor at 10,000 and 1,000,000 rows (tests/bench/run.py;
+# BENCH_ROWS, BENCH_SECONDS, BENCH_CASES override). Needs wrk (apt-get install wrk).
+bench: install
+	$(VENV)/bin/python -m tests.bench.run
 
 clean-db:
 	@echo "Stopping and deleting the embedded database under .local/pgdata"

@@ -160,8 +160,10 @@ class RejectionStatusChange(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["-changed_at", "-id"]
-        indexes = [models.Index(fields=["media_hash", "-changed_at"], name="media_change_hash_idx")]
+        # Newest first by id: ids are taken while the row is locked, so they follow
+        # commit order; changed_at (the writer's transaction start) need not.
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["media_hash", "-id"], name="media_change_hash_idx")]
 
     def __str__(self):
         return (

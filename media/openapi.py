@@ -1,7 +1,28 @@
-"""drf-spectacular hooks.
+"""drf-spectacular customisation: the schema class and a preprocessing hook.
 
-https://drf-spectacular.readthedocs.io/en/latest/customization.html#step-7-preprocessing-hooks
+https://drf-spectacular.readthedocs.io/en/latest/customization.html
 """
+
+from django.conf import settings
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.permissions import SAFE_METHODS
+
+
+class MediaAutoSchema(AutoSchema):
+    """Document credentials as optional where media.permissions.MediaAccess lets anyone in.
+
+    drf-spectacular adds the empty requirement `{}` only for AllowAny-like
+    permission classes it knows; reads here are open unless READ_AUTH_REQUIRED.
+    """
+
+    def get_auth(self):
+        auths = super().get_auth()
+        anonymous_ok = settings.AUTH_DISABLED or (
+            self.method in SAFE_METHODS and not settings.READ_AUTH_REQUIRED
+        )
+        if anonymous_ok and {} not in auths:
+            auths.append({})
+        return auths
 
 
 def contract_paths(endpoints):

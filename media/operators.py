@@ -51,6 +51,10 @@ def token_rotate(*, username: str) -> Token:
 
 
 def token_revoke(*, username: str) -> bool:
-    """Delete the user's token; returns whether there was one."""
-    deleted, _ = Token.objects.filter(user__username=username).delete()
+    """Delete the user's token; returns whether there was one.
+
+    An unknown username raises (a typo must not look like a revoked token).
+    """
+    user = get_user_model().objects.get(username=username)
+    deleted, _ = Token.objects.filter(user=user).delete()
     return bool(deleted)

@@ -47,6 +47,7 @@ def media_set_rejection_status(
             changed_by=user,
             changed_by_name=user.get_username() if user else ANONYMOUS,
             changed_at=media.updated_at,
-            request_id=request_id,
+            # A client-chosen X-Request-ID is kept to the column's length.
+            request_id=request_id[: RejectionStatusChange._meta.get_field("request_id").max_length],
         )
         return media

@@ -97,3 +97,18 @@ def fetch_row(hash_value):
         columns = [col.name for col in cursor.description]
         row = cursor.fetchone()
     return dict(zip(columns, row, strict=True)) if row else None
+
+
+@pytest.fixture
+def clear_throttles():
+    """Empty DRF's throttle counters (the default cache) before and after a test.
+
+    The anonymous rate counts every unauthenticated request of the test run
+    from 127.0.0.1; a test that makes many must neither be throttled by
+    earlier tests nor leave its count to later ones.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

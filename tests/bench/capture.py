@@ -1,0 +1,120 @@
+"""Inside Django, for run.py: the exact SQL each case makes the service send.
+
+Usage: python -m tests.bench.capture <rows> <folder>, with the service's
+environment. First the service's own tables (migrate) and an operator with a
+token for the PATCH, on the benchmark database. Then each case's request goes
+through django.test.Client with the same settings and database as gunicorn;
+`execute_wrapper` records every statement with its values inlined (psycopg's
+client-side binding, Django's default), and whether it ran inside a
+transaction, which psycopg opens with an implicit BEGIN when Django turns
+autocommit off (transaction.atomic). The statements become pgbench scripts:
+one request = one pgbench transaction.
+https://docs.djangoproject.com/en/5.2/topics/db/instrumentation/
+"""
+
+import json
+import sys
+from io import StringIO
+from pathlib import Path
+
+import django
+
+from tests.bench.cases import PATCH_HASHES, all_cases, patch_body
+
+OPERATOR = "bench"  # the benchmark database's operator, who sends the PATCH
+
+
+def to_script(statements: list[tuple[bool, str]]) -> str:
+    """pgbench script text; statements run in a transaction are wrapped in BEGIN/COMMIT."""
+    lines, in_transaction = [], False
+    for transactional, sql in statements:
+        if transactional != in_transaction:
+            lines.append("BEGIN;" if transactional else "COMMIT;")
+            in_transaction = transactional
+        lines.append(sql.strip().rstrip(";") + ";")
+    if in_transaction:
+        lines.append("COMMIT;")
+    return "\n".join(lines) + "\n"
+
+
+def captured(send) -> str:
+    """Run `send()` (one request), return the SQL it ran as a pgbench script."""
+    from django.db import connection
+
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        transactional = not connection.get_autocommit()
+        result = execute(sql, params, many, context)
+        raw_cursor = context["cursor"].cursor
+        statements.append(
+            (transactional, connection.ops.last_executed_query(raw_cursor, sql, params))
+        )
+        return result
+
+    with connection.execute_wrapper(record):
+        response = send()
+    if response.status_code != 200:
+        raise SystemExit(f"capture: {response.status_code} {response.content[:500]!r}")
+    return to_script(statements)
+
+
+def prepare_service() -> str:
+    """The service's own tables (migrate, as a deployment does) and an operator's token."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("media_operator", "create", OPERATOR, stdout=StringIO())
+    token = StringIO()
+    call_command("media_operator", "token", OPERATOR, stdout=token)
+    return token.getvalue().strip()
+
+
+def main() -> None:
+    rows, folder = int(sys.argv[1]), Path(sys.argv[2])
+    django.setup()
+    from django.test import Client
+
+    from media.models import Media
+
+    token = prepare_service()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.sql"):
+        old.unlink()
+    # secure=True: the request arrived over TLS, as through the deployment's proxy.
+    client = Client(HTTP_HOST="127.0.0.1")
+    scripts_of = {}
+    for case in all_cases(rows):
+        if case.method == "GET":
+            client.get(case.path, secure=True)  # connects and warms up; not recorded
+            scripts = {
+                f"{case.name}.sql": captured(lambda case=case: client.get(case.path, secure=True))
+            }
+        else:
+            hashes = list(
+                Media.objects.order_by("hash").values_list("hash", flat=True)[:PATCH_HASHES]
+            )
+            (folder / "patch_hashes.txt").write_text("\n".join(hashes) + "\n")
+            scripts = {}
+            for status in ("accepted", "rejected"):
+                for number, hash_value in enumerate(hashes):
+                    path = case.path.format(hash=hash_value)
+                    body = patch_body(hash_value, status)
+                    scripts[f"{case.name}-{status}-{number:02d}.sql"] = captured(
+                        lambda path=path, body=body: client.patch(
+                            path,
+                            body,
+                            content_type="application/json",
+                            secure=True,
+                            headers={"Authorization": f"Token {token}"},
+                        )
+                    )
+        for name, text in scripts.items():
+            (folder / name).write_text(text)
+        scripts_of[case.name] = sorted(scripts)
+    manifest = {"operator_token": token, "scripts": scripts_of}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+if __name__ == "__main__":
+    main()

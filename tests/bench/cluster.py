@@ -1,0 +1,130 @@
+"""The benchmark's own embedded PostgreSQL (pgserver): one database per table size.
+
+Like config/embedded_postgres.py, but under .local/bench-pgdata so the dev
+database is never touched. A database is reused while its row count and the
+files its data was made from are unchanged.
+"""
+
+import hashlib
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+PGDATA = ROOT / ".local" / "bench-pgdata"
+SEED = 7
+BATCH = 50_000  # rows per COPY in media_generate; progress counts finished COPYs
+# Data made from other versions of these files is made again.
+SOURCES = ["media/sql/media_table.sql", "media/management/commands/media_generate.py"]
+
+
+@dataclass
+class Cluster:
+    server: object
+    host: str  # the unix socket's folder
+    port: int
+    bin_dir: Path  # psql and pgbench of the server's own version
+
+    def connect(self, dbname: str = "postgres") -> psycopg.Connection:
+        return psycopg.connect(
+            host=self.host, port=self.port, user="postgres", dbname=dbname, autocommit=True
+        )
+
+    def database_url(self, dbname: str) -> str:
+        # django-environ reads a percent-encoded path before the name as the socket folder.
+        return f"postgres://postgres@:{self.port}/{quote(self.host, safe='')}/{dbname}"
+
+    def client_args(self, dbname: str) -> list[str]:
+        return ["-h", self.host, "-p", str(self.port), "-U", "postgres", "-d", dbname]
+
+    def stop(self) -> None:
+        self.server.cleanup()
+
+
+def start() -> Cluster:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs, when XDG_RUNTIME_DIR is unset
+        import pgserver
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        PGDATA.parent.mkdir(parents=True, exist_ok=True)
+        server = pgserver.get_server(PGDATA, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    return Cluster(server, str(info.socket_dir), info.port or 5432, Path(POSTGRES_BIN_PATH))
+
+
+def _fingerprint(rows: int) -> str:
+    digest = hashlib.sha256(f"{rows}:{SEED}".encode())
+    for source in SOURCES:
+        digest.update((ROOT / source).read_bytes())
+    return f"rear-diff bench {digest.hexdigest()[:16]}"
+
+
+def _ensure_database(cluster: Cluster, dbname: str) -> str | None:
+    """Create `dbname` when missing; return the fingerprint its data carries, if any."""
+    with cluster.connect() as admin:
+        row = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [dbname],
+        ).fetchone()
+        if row is None:
+            admin.execute(f'CREATE DATABASE "{dbname}"')
+            return None
+    return row[0]
+
+
+def _row_count(cluster: Cluster, dbname: str) -> int | None:
+    with cluster.connect(dbname) as conn:
+        if conn.execute("SELECT to_regclass('atp.media')").fetchone()[0] is None:
+            return None
+        return conn.execute("SELECT count(*) FROM atp.media").fetchone()[0]
+
+
+def _print_progress(cluster: Cluster, dbname: str, rows: int, stop: threading.Event) -> None:
+    """Poll pg_stat_progress_copy: finished COPYs of BATCH rows plus the current one."""
+    finished, last, started, shown = 0, 0, time.monotonic(), time.monotonic()
+    with cluster.connect() as conn:
+        while not stop.wait(0.5):
+            row = conn.execute(
+                "SELECT tuples_processed FROM pg_stat_progress_copy WHERE datname = %s", [dbname]
+            ).fetchone()
+            current = row[0] if row else 0
+            if current < last:
+                finished += BATCH
+            last = current
+            if time.monotonic() - shown >= 5:
+                shown = time.monotonic()
+                done = min(rows, finished + current)
+                print(f"    {done:>9,} / {rows:,} rows ({shown - started:.0f} s)", flush=True)
+
+
+def ensure_data(cluster: Cluster, dbname: str, rows: int, env: dict) -> None:
+    """Make `dbname` hold the production table with `rows` generated rows (env: its URL)."""
+    expected = _fingerprint(rows)
+    if _ensure_database(cluster, dbname) == expected and _row_count(cluster, dbname) == rows:
+        print(f"  {dbname}: reusing {rows:,} rows")
+        return
+    print(f"  {dbname}: creating the production table and generating {rows:,} rows (seed {SEED})")
+    started = time.monotonic()
+    stop = threading.Event()
+    progress = threading.Thread(
+        target=_print_progress, args=(cluster, dbname, rows, stop), daemon=True
+    )
+    progress.start()
+    try:
+        command = [sys.executable, "-m", "tests.bench.load", str(rows), str(SEED), str(BATCH)]
+        subprocess.run(command, cwd=ROOT, env=env, check=True)
+    finally:
+        stop.set()
+        progress.join()
+    print(f"  {dbname}: loaded in {time.monotonic() - started:.0f} s; VACUUM ANALYZE")
+    with cluster.connect(dbname) as conn:
+        conn.execute("VACUUM ANALYZE atp.media")
+        conn.execute(f"COMMENT ON DATABASE \"{dbname}\" IS '{expected}'")

@@ -1,0 +1,23 @@
+"""Inside Django, for cluster.py: the production table filled by the project's generator.
+
+Usage: python -m tests.bench.load <rows> <seed> <batch>, with DATABASE_URL set to
+a benchmark database (never the pipeline's: this drops and recreates schema atp).
+"""
+
+import sys
+
+import django
+
+
+def main() -> None:
+    rows, seed, batch = (int(arg) for arg in sys.argv[1:4])
+    django.setup()
+    from media.management.commands.media_generate import media_generate
+    from media.schema import create_media_table
+
+    create_media_table(replace=True)
+    media_generate(rows=rows, seed=seed, batch=batch)
+
+
+if __name__ == "__main__":
+    main()

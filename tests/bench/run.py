@@ -1,0 +1,199 @@
+"""`make bench`: the service under wrk against its own SQL under pgbench (issue 3).
+
+For each table size (BENCH_ROWS, default 10000,1000000): a database on the
+benchmark's own embedded PostgreSQL, the SQL of each case captured from Django,
+gunicorn as in the Dockerfile, then per case a wrk run and a pgbench run of the
+captured SQL, both at 8 connections on 2 threads. Prints one table and writes it
+to .local/bench/results-<timestamp>.md and .local/bench/latest.md.
+
+Environment: BENCH_ROWS, BENCH_SECONDS (per run, default 10), BENCH_WARMUP
+(wrk warm-up per case, default 2), BENCH_CASES (a subset, e.g. default,patch),
+and GUNICORN_WORKERS etc. as config/gunicorn.py reads them.
+"""
+
+import json
+import os
+import platform
+import runpy
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.bench import cluster as bench_cluster
+from tests.bench.cases import all_cases
+from tests.bench.drivers import pgbench, psql_check, require_wrk, wrk
+from tests.bench.service import PROXY_HEADERS, Gunicorn, service_env
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / ".local" / "bench"
+COLUMNS = [
+    "rows",
+    "case",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "floor TPS",
+    "floor ms",
+    "service/floor",
+    "n",
+    "errors",
+    "worker RSS MB",
+]
+
+
+@dataclass
+class Row:
+    rows: int
+    case: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    floor_tps: float
+    floor_ms: float
+    ok: int
+    errors: int
+    rss_mb: float
+
+    def cells(self) -> list[str]:
+        return [
+            f"{self.rows:,}",
+            self.case,
+            f"{self.rps:.1f}",
+            f"{self.p50_ms:.1f}",
+            f"{self.p99_ms:.1f}",
+            f"{self.floor_tps:.1f}",
+            f"{self.floor_ms:.1f}",
+            f"{self.rps / self.floor_tps:.2f}" if self.floor_tps else "-",
+            str(self.ok),
+            str(self.errors),
+            f"{self.rss_mb:.0f}",
+        ]
+
+
+def markdown(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def bench_size(cluster, rows: int, seconds: int, warmup: int) -> tuple[list[Row], float]:
+    """All cases on one table size; returns the rows of the table and the workers' peak RSS."""
+    print(f"\n== {rows:,} rows", flush=True)
+    dbname = f"bench_{rows}"
+    env = service_env(cluster.database_url(dbname))
+    bench_cluster.ensure_data(cluster, dbname, rows, env)
+    folder = OUT / "sql" / dbname
+    print(f"  capturing the service's SQL per case into {folder.relative_to(ROOT)}", flush=True)
+    capture_log = OUT / f"capture-{dbname}.log"
+    with capture_log.open("w") as log:
+        capture = subprocess.run(
+            [sys.executable, "-m", "tests.bench.capture", str(rows), str(folder)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    if capture.returncode != 0:
+        raise SystemExit(f"Capturing the SQL failed:\n{capture_log.read_text()[-3000:]}")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    connection = cluster.client_args(dbname)
+    for names in manifest["scripts"].values():
+        psql_check(cluster.bin_dir, connection, folder / names[0])
+    results = []
+    with Gunicorn(env, OUT / f"gunicorn-{dbname}.log") as service:
+        for case in all_cases(rows):
+            headers, hashes = dict(PROXY_HEADERS), None
+            if case.method == "PATCH":
+                hashes = folder / "patch_hashes.txt"
+                headers["Content-Type"] = "application/json"
+                headers["Authorization"] = f"Token {manifest['operator_token']}"
+            url = service.url("/" if hashes else case.path)
+            if warmup:
+                wrk(url, warmup, headers, hashes)
+            service.memory.reset()
+            served = wrk(url, seconds, headers, hashes)
+            case_rss_mb = service.memory.case_peak_kb / 1024
+            scripts = [folder / name for name in manifest["scripts"][case.name]]
+            floor = pgbench(cluster.bin_dir, connection, scripts, seconds)
+            row = Row(
+                rows,
+                case.name,
+                served.rps,
+                served.p50_ms,
+                served.p99_ms,
+                floor.tps,
+                floor.latency_ms,
+                served.ok,
+                served.errors,
+                case_rss_mb,
+            )
+            results.append(row)
+            print("  " + " | ".join(row.cells()), flush=True)
+        peak_mb = service.memory.peak_kb / 1024
+    return results, peak_mb
+
+
+def header(seconds: int, warmup: int, load_before: float) -> str:
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    # The values gunicorn itself reads from config/gunicorn.py in this environment.
+    config = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+    threads = f" x {config['threads']} threads" if "threads" in config else ""
+    server = f"{config['workers']} {config.get('worker_class', 'sync')} workers{threads}"
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit or '?'}, "
+        f"{os.cpu_count()} cores ({platform.machine()}), gunicorn {server}; "
+        f"wrk and pgbench at 8 connections / 2 threads, {seconds} s per run "
+        f"(+{warmup} s wrk warm-up). Load average before the run: {load_before:.1f} "
+        "(well above 0: other work shared the cores, expect noise).\n\n"
+        "req/s counts responses below 400; p50/p99 are wrk's, over all responses; "
+        "floor = the captured SQL of one request replayed by pgbench (without the "
+        "service's statement_timeout); floor ms = pgbench's average latency; "
+        "n = responses below 400; errors = HTTP >= 400 or socket errors; "
+        "worker RSS = highest VmRSS of a gunicorn worker during the case."
+    )
+
+
+def main() -> None:
+    # SIGTERM (e.g. a killed make) unwinds like Ctrl-C: gunicorn and PostgreSQL get stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    require_wrk()
+    sizes = [int(size) for size in os.environ.get("BENCH_ROWS", "10000,1000000").split(",")]
+    seconds = int(os.environ.get("BENCH_SECONDS", "10"))
+    warmup = int(os.environ.get("BENCH_WARMUP", "2"))
+    started, load_before = time.monotonic(), os.getloadavg()[0]
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"Starting the benchmark's PostgreSQL in {bench_cluster.PGDATA.relative_to(ROOT)}")
+    cluster = bench_cluster.start()
+    results, peaks = [], []
+    try:
+        for rows in sizes:
+            size_results, peak_mb = bench_size(cluster, rows, seconds, warmup)
+            results += size_results
+            peaks.append(f"{rows:,} rows: {peak_mb:.0f} MB")
+    finally:
+        cluster.stop()
+    report = "\n\n".join(
+        [
+            header(seconds, warmup, load_before),
+            markdown(results),
+            "Peak RSS of any gunicorn worker (VmHWM): " + "; ".join(peaks) + ".",
+        ]
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (OUT / f"results-{stamp}.md").write_text(report + "\n")
+    (OUT / "latest.md").write_text(report + "\n")
+    print(f"\n{report}\n\nWritten to .local/bench/results-{stamp}.md and .local/bench/latest.md")
+    print(f"Took {time.monotonic() - started:.0f} s.")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("Interrupted: gunicorn and the benchmark's PostgreSQL were stopped.")

@@ -1,0 +1,333 @@
+"""Hardening: deployment settings from the environment, start-up refusals, CORS with credentials.
+
+Settings are read once per process, so the deployment cases run Django in a
+subprocess with an environment built from scratch (nothing of this test run's
+own environment leaks in), pointed at the test database server.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import environ
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
+VITE = "http://localhost:5173"
+AUTH_DISABLED_WARNING = (
+    "AUTH_DISABLED is on: anyone who can reach this service can change rejection statuses, "
+    "recorded as 'anonymous'."
+)
+SETUP = "import django; django.setup()"
+SHOW_SETTINGS = """
+import json, django
+django.setup()
+from corsheaders.conf import conf as cors
+from django.conf import settings
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT current_database()")
+    database = cursor.fetchone()[0]
+names = [
+    "DEBUG", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE", "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY",
+    "X_FRAME_OPTIONS", "SECURE_PROXY_SSL_HEADER",
+]
+cors_names = ["CORS_ALLOWED_ORIGINS", "CORS_ALLOW_ALL_ORIGINS", "CORS_ALLOW_CREDENTIALS"]
+shown = {"database": database}
+shown.update({name: getattr(settings, name) for name in names})
+shown.update({name: getattr(cors, name) for name in cors_names})
+print(json.dumps(shown))
+"""
+
+
+def database_url():
+    """A django-environ URL for the test database this run uses (TCP or a socket folder)."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"], safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or "5432"
+    if host.startswith("/"):
+        # A Unix socket folder goes in the path: postgres://user@:port//socket/dir/name
+        return f"postgres://{credentials}@:{port}/{host}/{db['NAME']}"
+    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+def production_environment(**overrides):
+    """What a deployment sets: a configured database, a secret key, its host names."""
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": secrets.token_hex(32),
+        "ALLOWED_HOSTS": "api.example",
+    }
+    environment.update(overrides)
+    return {name: value for name, value in environment.items() if value is not None}
+
+
+def run(arguments, environment):
+    return subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def test_database(django_db_setup, django_db_blocker):
+    """The test database exists, and database_url() names it."""
+    with django_db_blocker.unblock():
+        parsed = environ.Env.db_url_config(database_url())
+    db = connection.settings_dict
+    assert (parsed["HOST"], str(parsed["PORT"]), parsed["NAME"]) == (
+        db["HOST"] or "127.0.0.1",
+        str(db["PORT"] or "5432"),
+        db["NAME"],
+    )
+    return db["NAME"]
+
+
+# --- check --deploy -------------------------------------------------------------------
+
+
+def test_check_deploy_is_clean_with_production_settings_from_the_environment(test_database):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_environment()
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_check_deploy_is_clean_behind_a_tls_proxy(test_database):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        production_environment(BEHIND_PROXY="true"),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "check_id"),
+    [
+        ({"SECURE_COOKIES": "false"}, "security.W012"),
+        ({"SECURE_HSTS_SECONDS": "0"}, "security.W004"),
+        ({"SECURE_SSL_REDIRECT": "false"}, "security.W008"),
+    ],
+    ids=["insecure cookies", "no hsts", "no https redirect"],
+)
+def test_check_deploy_fails_when_a_deployment_weakens_a_default(test_database, override, check_id):
+    """The clean run above is not vacuous: the same check catches a weakened setting."""
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        production_environment(**override),
+    )
+
+    assert result.returncode != 0
+    assert check_id in result.stderr
+
+
+def test_production_settings_are_the_secure_ones_and_reach_the_configured_database(
+    test_database,
+):
+    result = run(["-c", SHOW_SETTINGS], production_environment())
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "database": test_database,
+        "DEBUG": False,
+        "ALLOWED_HOSTS": ["api.example"],
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31_536_000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "SECURE_REFERRER_POLICY": "same-origin",
+        "X_FRAME_OPTIONS": "DENY",
+        "SECURE_PROXY_SSL_HEADER": None,
+        "CORS_ALLOWED_ORIGINS": [],
+        "CORS_ALLOW_ALL_ORIGINS": False,
+        "CORS_ALLOW_CREDENTIALS": True,
+    }
+
+
+def test_behind_proxy_trusts_x_forwarded_proto(test_database):
+    result = run(["-c", SHOW_SETTINGS], production_environment(BEHIND_PROXY="true"))
+
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout.strip().splitlines()[-1])
+    assert shown["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_a_wildcard_origin_is_refused_by_the_checks(test_database):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        production_environment(CORS_ALLOWED_ORIGINS="*"),
+    )
+
+    assert result.returncode != 0
+    assert "corsheaders.E013" in result.stderr
+
+
+# --- refusing to start --------------------------------------------------------------------
+
+
+def test_without_secret_key_a_deployment_refuses_to_start(test_database):
+    result = run(["-c", SETUP], production_environment(SECRET_KEY=None))
+
+    assert result.returncode != 0
+    assert (
+        "django.core.exceptions.ImproperlyConfigured: Set SECRET_KEY in the environment: "
+        "it is required with a configured database and DEBUG off."
+    ) in result.stderr
+
+
+def test_without_allowed_hosts_a_deployment_refuses_to_start(test_database):
+    result = run(["-c", SETUP], production_environment(ALLOWED_HOSTS=None))
+
+    assert result.returncode != 0
+    assert (
+        "django.core.exceptions.ImproperlyConfigured: Set ALLOWED_HOSTS in the environment "
+        "(comma-separated host names): it is required with a configured database and DEBUG off."
+    ) in result.stderr
+
+
+def test_with_debug_on_a_missing_secret_key_is_generated_locally(test_database, tmp_path):
+    """Only deployments must name their key: a development machine gets one beside its state."""
+    result = run(
+        ["-c", SETUP],
+        production_environment(
+            SECRET_KEY=None, ALLOWED_HOSTS=None, DEBUG="true", LOCAL_STATE_DIR=str(tmp_path)
+        ),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "secret_key").read_text().strip()) >= 50
+
+
+# --- AUTH_DISABLED warns at start-up ---------------------------------------------------------
+
+
+def _log_records(stderr):
+    """Log lines as dicts: JSON lines as they are, text lines as {"line": ...}."""
+    records = []
+    for line in stderr.splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            records.append({"line": line})
+    return records
+
+
+@pytest.mark.parametrize("debug", ["true", None], ids=["debug (text log)", "deployment (json)"])
+def test_auth_disabled_logs_a_warning_at_start_up(test_database, debug):
+    result = run(["-c", SETUP], production_environment(AUTH_DISABLED="true", DEBUG=debug))
+
+    assert result.returncode == 0, result.stderr
+    warnings = [
+        record
+        for record in _log_records(result.stderr)
+        if AUTH_DISABLED_WARNING in record.get("message", record.get("line", ""))
+    ]
+    assert len(warnings) == 1, result.stderr
+    (warning,) = warnings
+    if "line" in warning:
+        assert " WARNING " in warning["line"]
+    else:
+        assert warning["level"] == "WARNING"
+
+
+def test_without_auth_disabled_no_warning_is_logged(test_database):
+    result = run(["-c", SETUP], production_environment(DEBUG="true"))
+
+    assert result.returncode == 0, result.stderr
+    assert "AUTH_DISABLED" not in result.stderr
+
+
+# --- CORS with credentials ---------------------------------------------------------------
+
+
+@pytest.fixture
+def allowed_origin(settings):
+    settings.CORS_ALLOWED_ORIGINS = [VITE]
+
+
+def preflight(client, origin, headers="content-type, authorization, if-match"):
+    return client.options(
+        f"/rear-diff/media/{SAMPLE_HASH}/rejection-status",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": headers,
+        },
+    )
+
+
+def listed(value):
+    return {item.strip().lower() for item in value.split(",")}
+
+
+def test_preflight_from_an_allowed_origin_grants_credentials_to_that_exact_origin(
+    api_client, db, allowed_origin
+):
+    response = preflight(api_client, VITE)
+
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == VITE
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert {"content-type", "authorization", "if-match", "x-csrftoken"} <= listed(
+        response.headers["Access-Control-Allow-Headers"]
+    )
+    assert "patch" in listed(response.headers["Access-Control-Allow-Methods"])
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "https://localhost:5173"])
+def test_preflight_from_another_origin_gets_no_grant_and_no_credentials(
+    api_client, db, allowed_origin, origin
+):
+    response = preflight(api_client, origin)
+
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_credentialed_patch_from_the_allowed_origin_is_granted_to_that_origin_only(
+    operator_client, sample_media, allowed_origin
+):
+    response = operator_client.patch(
+        f"/rear-diff/media/{SAMPLE_HASH}/rejection-status",
+        {"hash": SAMPLE_HASH, "rejection_status": "accepted"},
+        format="json",
+        headers={"Origin": VITE},
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == VITE
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_cross_origin_scripts_may_read_etag_retry_after_and_the_request_id(
+    api_client, sample_media, allowed_origin
+):
+    """The front-end needs ETag for If-Match and Retry-After after a 429 (CORS_EXPOSE_HEADERS)."""
+    response = api_client.get(f"/rear-diff/media/{SAMPLE_HASH}", headers={"Origin": VITE})
+
+    assert response.status_code == 200
+    assert {"etag", "retry-after", "x-request-id"} <= listed(
+        response.headers["Access-Control-Expose-Headers"]
+    )
