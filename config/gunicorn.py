@@ -24,3 +24,6 @@ max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket lives at one path per user (~/.gunicorn), so two
+# servers on one machine (tests, benchmark, a container's read-only home) clash.
+control_socket_disable = True
