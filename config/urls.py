@@ -1,6 +1,8 @@
 """Everything lives under /rear-diff/."""
 
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
@@ -8,6 +10,13 @@ from drf_spectacular.views import (
 )
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages that name no icon (the browsable API).
+    re_path(
+        r"^favicon\.ico$",
+        RedirectView.as_view(
+            url=static("drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png")
+        ),
+    ),
     path("rear-diff/", include("media.urls")),
     # Login/logout for the browsable API (session authentication).
     path("rear-diff/api-auth/", include("rest_framework.urls")),

@@ -78,6 +78,30 @@ def media_table_name() -> str:
     return f'"{settings.MEDIA_SCHEMA}"."media"'
 
 
+class UtcIsoText(models.Func):
+    """A timestamptz as the API's text: UTC, six fractional digits and a Z."""
+
+    template = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    output_field = models.CharField()
+
+
+class MediaQuerySet(models.QuerySet):
+    def api_rows(self):
+        """Tuples of every column in table order, timestamps already in the API's text.
+
+        PostgreSQL formats the timestamps; psycopg's C loaders do the rest, and
+        no column needs a Django converter. Model instances, Django's Python
+        timestamptz loader and Python formatting cost ~30 ms per 1,000 rows
+        (measured).
+        """
+        converted = {
+            "created_at": UtcIsoText("created_at"),
+            "updated_at": UtcIsoText("updated_at"),
+        }
+        columns = [field.name for field in self.model._meta.concrete_fields]
+        return self.values_list(*(converted.get(name, name) for name in columns))
+
+
 class Media(models.Model):
     """One torrent of the pipeline: what it is, where it stands, why it was rejected."""
 
@@ -121,6 +145,8 @@ class Media(models.Model):
     audio_codec = models.CharField(max_length=10, null=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    objects = MediaQuerySet.as_manager()
 
     class Meta:
         managed = False

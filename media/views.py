@@ -108,6 +108,11 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     lookup_field = "hash"
     error_format = QUERY
 
+    def get_queryset(self):
+        # The list reads rows already in the API's formats (Media.objects.api_rows).
+        queryset = super().get_queryset()
+        return queryset.api_rows() if self.action == "list" else queryset
+
     def get_object(self):
         # Hashes are stored lowercase and compared case-insensitively; a value
         # that cannot be a hash (a NUL byte, say) is absent without a query.
