@@ -15,7 +15,7 @@ export POETRY_VIRTUALENVS_IN_PROJECT := true
 export POETRY_NO_INTERACTION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt schema check clean-db bench
+.PHONY: help install run test lint fmt schema check clean-db bench e2e faults
 
 help:
 	@echo "make run     serve on http://$(HOST):$(PORT)/rear-diff/ (embedded PostgreSQL + demo data when nothing is configured)"
@@ -24,6 +24,8 @@ help:
 	@echo "make fmt     format and autofix with ruff"
 	@echo "make schema  write the OpenAPI schema to openapi.json"
 	@echo "make bench   benchmark the service against its own SQL (wrk + pgbench)"
+	@echo "make e2e     the React/Vite reference client in chromium against the running service (needs Node 20.19+)"
+	@echo "make faults the production server under load while its database stops and restarts (needs wrk)"
 	@echo "make install install Poetry (under .tools/) and the locked dependencies (under .venv/)"
 
 $(POETRY):
@@ -65,6 +67,19 @@ schema: install
 # BENCH_ROWS, BENCH_SECONDS, BENCH_CASES override). Needs wrk (apt-get install wrk).
 bench: install
 	$(VENV)/bin/python -m tests.bench.run
+
+# Issue 5: gunicorn on its own embedded PostgreSQL (.local/faults-pgdata) under
+# wrk while the database stops and starts, then 60 s of load and concurrent
+# PATCHes; prints what it measured, fails on any non-contract answer.
+faults: install
+	$(VENV)/bin/python -m tests.faults.run
+
+# The reference client (tests/e2e/): npm ci from its lock file, chromium via
+# apt-get when missing, the service on gunicorn (embedded PostgreSQL under
+# .local/e2e), the client generated from /rear-diff/openapi.json and
+# type-checked, Vite on localhost:5173, then the browser tests.
+e2e: install
+	bash tests/e2e/run.sh
 
 clean-db:
 	@echo "Stopping and deleting the embedded database under .local/pgdata"

@@ -1,0 +1,424 @@
+// Browser tests: the reference client (Vite, http://localhost:5173) against the
+// service (http://127.0.0.1:8000) in Debian's chromium, driven by playwright-core.
+// run.sh starts both servers and passes their addresses; `make e2e` runs it.
+//
+//   node --test browser.test.mjs
+//
+// Environment: APP_URL, API_URL, PROJECT_DIR (for manage.py), PYTHON,
+// CHROMIUM (default /usr/bin/chromium).
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+const APP_URL = process.env.APP_URL ?? "http://localhost:5173";
+const API_URL = process.env.API_URL ?? "http://127.0.0.1:8000";
+const PROJECT_DIR = process.env.PROJECT_DIR ?? join(HERE, "..", "..");
+const PYTHON = process.env.PYTHON ?? join(PROJECT_DIR, ".venv", "bin", "python");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const SCREENSHOTS = join(HERE, "screenshots");
+const APP_ORIGIN = new URL(APP_URL).origin;
+const PAGE_SIZE = 25; // src/App.tsx
+const ROW_ACTIONS = ["accepted", "rejected", "override"];
+const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** A URL that stays on this machine: loopback http(s)/ws, or data:, blob: of a loopback origin, about:. */
+function isLocal(url) {
+  const parsed = new URL(url);
+  if (parsed.protocol === "data:" || parsed.protocol === "about:") return true;
+  if (parsed.protocol === "blob:") return isLocal(url.slice("blob:".length));
+  return ["http:", "https:", "ws:", "wss:"].includes(parsed.protocol) && LOCAL_HOSTS.has(parsed.hostname);
+}
+
+let context;
+let userDataDir;
+// Everything the browser asked for and every console error, per screen.
+const requests = [];
+const consoleErrors = [];
+
+function watch(page, screen) {
+  page.setDefaultTimeout(15_000);
+  page.on("request", (request) => requests.push({ screen, url: request.url() }));
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    consoleErrors.push({ screen, text: message.text(), url: message.location().url });
+  });
+  page.on("pageerror", (error) => consoleErrors.push({ screen, text: String(error), url: "" }));
+  return page;
+}
+
+function assertClean(screen) {
+  const outside = requests.filter((r) => r.screen === screen && !isLocal(r.url));
+  const errors = consoleErrors.filter((e) => e.screen === screen);
+  assert.deepEqual(outside, [], `${screen}: requests left the machine`);
+  assert.deepEqual(errors, [], `${screen}: console errors`);
+  assert.ok(requests.some((r) => r.screen === screen), `${screen}: no request recorded at all`);
+}
+
+/**
+ * Without a <link rel=icon>, the browser fetches /favicon.ico and logs a 404
+ * as a console error. Playwright's request interception (above) hides that
+ * fetch, so check it here: the page names an icon or /favicon.ico exists.
+ */
+async function checkFavicon(page, screen) {
+  if (await page.$('link[rel~="icon"]')) return;
+  const url = new URL("/favicon.ico", page.url()).href;
+  const { status } = await fetch(url);
+  if (status === 200) return;
+  consoleErrors.push({ screen, text: `no icon link and ${url} answers ${status}`, url });
+}
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: false });
+}
+
+/** Fail with just a message (no stack): the message says it all. */
+function fail(message) {
+  const error = new Error(message);
+  error.stack = message;
+  throw error;
+}
+
+async function apiGet(pathAndQuery) {
+  const response = await fetch(`${API_URL}${pathAndQuery}`, { headers: { Accept: "application/json" } });
+  assert.equal(response.status, 200, `${pathAndQuery}: ${await response.clone().text()}`);
+  return response.json();
+}
+
+/** The query of a URL as a plain object, for comparing links and requests. */
+const paramsOf = (url) => Object.fromEntries(new URL(url, API_URL).searchParams);
+
+/** What the table shows: each row's hash and its cells by column. */
+async function tableRows(page) {
+  return page.$$eval("[data-testid=media-table] tbody tr", (rows) =>
+    rows.map((row) => ({
+      hash: row.dataset.hash,
+      cells: Object.fromEntries([...row.querySelectorAll("td[data-col]")].map((td) => [td.dataset.col, td.textContent])),
+    })),
+  );
+}
+
+/**
+ * Do `action` and wait until the page has fetched the list with `expected`
+ * query parameters and rendered it. Returns the request's parameters and
+ * the body the service answered the page with.
+ */
+async function listAfter(page, expected, action) {
+  const matches = (response) => {
+    if (response.request().method() !== "GET") return false;
+    const url = new URL(response.url());
+    if (url.origin !== new URL(API_URL).origin || url.pathname !== "/rear-diff/media") return false;
+    const params = Object.fromEntries(url.searchParams);
+    return Object.entries(expected).every(([key, value]) =>
+      value === undefined ? !(key in params) : params[key] === String(value),
+    );
+  };
+  const [response] = await Promise.all([page.waitForResponse(matches), action()]);
+  assert.equal(response.status(), 200, await response.text());
+  // Cross-origin: the service granted the page's origin.
+  assert.equal(response.headers()["access-control-allow-origin"], APP_ORIGIN);
+  const body = await response.json();
+  await page.waitForFunction(
+    (hashes) => {
+      const table = document.querySelector("[data-testid=media-table]");
+      const shown = [...document.querySelectorAll("[data-testid=media-table] tbody tr")].map((r) => r.dataset.hash);
+      return table?.getAttribute("aria-busy") === "false" && JSON.stringify(shown) === JSON.stringify(hashes);
+    },
+    body.data.map((row) => row.hash),
+  );
+  return { params: paramsOf(response.url()), body };
+}
+
+/** The table shows exactly `data`, in order, with the right values. */
+async function assertTableShows(page, data) {
+  const rows = await tableRows(page);
+  assert.deepEqual(
+    rows.map((r) => r.hash),
+    data.map((row) => row.hash),
+  );
+  rows.forEach((row, index) => {
+    const item = data[index];
+    assert.equal(row.cells.media_type, item.media_type);
+    assert.equal(row.cells.media_title, item.media_title ?? "");
+    assert.equal(row.cells.release_year, String(item.release_year ?? ""));
+    assert.equal(row.cells.pipeline_status, item.pipeline_status);
+    assert.equal(row.cells.rejection_status, item.rejection_status);
+    assert.equal(row.cells.created_at, item.created_at);
+  });
+}
+
+const rangeText = (page) => page.textContent("[data-testid=range]");
+
+function rejectionStatusInDatabase(hash) {
+  // The database, not the API: a Django shell one-liner on the service's database.
+  const output = execFileSync(
+    PYTHON,
+    [
+      "manage.py",
+      "shell",
+      "--no-imports",
+      "-c",
+      `from media.models import Media; print("STATUS=" + Media.objects.get(hash=${JSON.stringify(hash)}).rejection_status)`,
+    ],
+    { cwd: PROJECT_DIR, env: process.env, encoding: "utf8" },
+  );
+  const match = /^STATUS=(\w+)$/m.exec(output);
+  assert.ok(match, `no status in: ${output}`);
+  return match[1];
+}
+
+before(async () => {
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  userDataDir = mkdtempSync(join(tmpdir(), "rear-diff-e2e-chromium-"));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  // Nothing leaves the machine, whatever a page asks for: record it (above)
+  // and refuse it here, so the test neither leaks nor waits on DNS.
+  await context.route(
+    (url) => !isLocal(url.href),
+    (route) => route.abort("blockedbyclient"),
+  );
+});
+
+after(async () => {
+  await context?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  const taken = readdirSync(SCREENSHOTS).filter((name) => name.endsWith(".png"));
+  console.log(`screenshots in ${SCREENSHOTS}: ${taken.sort().join(", ")}`);
+});
+
+describe("the reference client on Vite against the service", () => {
+  let page;
+  const screen = "app";
+  let firstPage; // the unfiltered first page as the page received it
+  let filtered; // the media_type=tv_show first page
+
+  before(async () => {
+    page = watch(await context.newPage(), screen);
+  });
+
+  test("shows the first page of rows, fetched across origins", async () => {
+    const { params, body } = await listAfter(page, { offset: 0, limit: PAGE_SIZE }, () => page.goto(APP_URL));
+    firstPage = body;
+    assert.deepEqual(params, { limit: String(PAGE_SIZE), offset: "0", sort_by: "created_at", sort_order: "desc" });
+    const direct = await apiGet(`/rear-diff/media?limit=${PAGE_SIZE}&sort_by=created_at&sort_order=desc`);
+    assert.equal(body.data.length, PAGE_SIZE);
+    assert.deepEqual(body, direct);
+    await assertTableShows(page, direct.data);
+    assert.equal(await rangeText(page), `Rows 1–${PAGE_SIZE} of ${direct.pagination.total}`);
+    assert.equal(await page.isDisabled("[data-testid=previous]"), true);
+    assert.equal(await page.isEnabled("[data-testid=next]"), true);
+    assert.equal(await page.getAttribute('th[data-col="created_at"]', "aria-sort"), "descending");
+    await screenshot(page, "01-first-page.png");
+  });
+
+  test("filters by media_type", async () => {
+    const { params, body } = await listAfter(page, { media_type: "tv_show", offset: 0 }, () =>
+      page.selectOption("[data-testid=filter-media_type]", "tv_show"),
+    );
+    filtered = body;
+    const direct = await apiGet(`/rear-diff/media?${new URLSearchParams(params)}`);
+    assert.deepEqual(body, direct);
+    assert.ok(direct.data.length > 0);
+    assert.ok(direct.pagination.total < firstPage.pagination.total);
+    const rows = await tableRows(page);
+    assert.ok(rows.every((row) => row.cells.media_type === "tv_show"));
+    await assertTableShows(page, direct.data);
+    assert.equal(await rangeText(page), `Rows 1–${direct.data.length} of ${direct.pagination.total}`);
+    await screenshot(page, "02-filter-media-type.png");
+  });
+
+  test("goes to the next page by following pagination.next, and back", async () => {
+    const next = filtered.pagination.next;
+    assert.ok(next?.startsWith("/rear-diff/media?"), `next: ${next}`);
+    const { params, body } = await listAfter(page, { media_type: "tv_show", offset: PAGE_SIZE }, () =>
+      page.click("[data-testid=next]"),
+    );
+    // The page asked for exactly what the link says: same filter and sort, next offset.
+    assert.deepEqual(params, paramsOf(next));
+    const direct = await apiGet(next);
+    assert.deepEqual(body, direct);
+    await assertTableShows(page, direct.data);
+    const firstHashes = new Set(filtered.data.map((row) => row.hash));
+    assert.ok(direct.data.every((row) => !firstHashes.has(row.hash)), "page 2 repeats rows of page 1");
+    assert.ok(direct.data.every((row) => row.media_type === "tv_show"));
+    assert.equal(await rangeText(page), `Rows ${PAGE_SIZE + 1}–${PAGE_SIZE + direct.data.length} of ${direct.pagination.total}`);
+    assert.equal(await page.isEnabled("[data-testid=previous]"), true);
+    await screenshot(page, "03-next-page.png");
+
+    // The first page's link has no offset (the service leaves the default out).
+    const back = await listAfter(page, { media_type: "tv_show", offset: undefined }, () =>
+      page.click("[data-testid=previous]"),
+    );
+    assert.deepEqual(back.params, paramsOf(body.pagination.previous));
+    await assertTableShows(page, filtered.data);
+  });
+
+  test("sorts by a column, ascending then descending", async () => {
+    const asc = await listAfter(page, { sort_by: "release_year", sort_order: "asc", offset: 0 }, () =>
+      page.click('th[data-col="release_year"] button'),
+    );
+    assert.equal(asc.params.media_type, "tv_show", "sorting keeps the filter");
+    assert.deepEqual(asc.body, await apiGet(`/rear-diff/media?${new URLSearchParams(asc.params)}`));
+    await assertTableShows(page, asc.body.data);
+    assert.equal(await page.getAttribute('th[data-col="release_year"]', "aria-sort"), "ascending");
+    const years = (await tableRows(page)).map((row) => row.cells.release_year).filter(Boolean).map(Number);
+    assert.deepEqual(years, [...years].sort((a, b) => a - b), "years shown ascending");
+    await screenshot(page, "04-sorted-ascending.png");
+
+    const desc = await listAfter(page, { sort_by: "release_year", sort_order: "desc", offset: 0 }, () =>
+      page.click('th[data-col="release_year"] button'),
+    );
+    assert.deepEqual(desc.body, await apiGet(`/rear-diff/media?${new URLSearchParams(desc.params)}`));
+    await assertTableShows(page, desc.body.data);
+    assert.equal(await page.getAttribute('th[data-col="release_year"]', "aria-sort"), "descending");
+    const yearsDesc = (await tableRows(page)).map((row) => row.cells.release_year).filter(Boolean).map(Number);
+    assert.deepEqual(yearsDesc, [...yearsDesc].sort((a, b) => b - a), "years shown descending");
+    await screenshot(page, "05-sorted-descending.png");
+  });
+
+  test("filters by pipeline_status and rejection_status and searches the title", async () => {
+    // Take the values from a row on screen, so at least that row matches.
+    const [row] = await tableRows(page);
+    assert.ok(row.cells.media_title.length >= 4, `title too short to search: ${row.cells.media_title}`);
+    await listAfter(page, { pipeline_status: row.cells.pipeline_status }, () =>
+      page.selectOption("[data-testid=filter-pipeline_status]", row.cells.pipeline_status),
+    );
+    await listAfter(page, { rejection_status: row.cells.rejection_status }, () =>
+      page.selectOption("[data-testid=filter-rejection_status]", row.cells.rejection_status),
+    );
+    const words = row.cells.media_title.split(/\s+/).filter((word) => word.length >= 3);
+    const needle = (words[0] ?? row.cells.media_title.slice(0, 4)).toUpperCase(); // the search ignores case
+    await page.fill("[data-testid=search-title]", needle);
+    const { params, body } = await listAfter(page, { media_title: needle, offset: 0 }, () =>
+      page.click("[data-testid=search]"),
+    );
+    assert.equal(params.media_type, "tv_show");
+    assert.equal(params.sort_by, "release_year");
+    assert.deepEqual(body, await apiGet(`/rear-diff/media?${new URLSearchParams(params)}`));
+    assert.ok(body.data.some((item) => item.hash === row.hash), "the row the values came from is listed");
+    await assertTableShows(page, body.data);
+    for (const shown of await tableRows(page)) {
+      assert.ok(shown.cells.media_title.toLowerCase().includes(needle.toLowerCase()), shown.cells.media_title);
+      assert.equal(shown.cells.pipeline_status, row.cells.pipeline_status);
+      assert.equal(shown.cells.rejection_status, row.cells.rejection_status);
+    }
+    await screenshot(page, "06-filters-and-title-search.png");
+  });
+
+  test("changes a row's rejection status, and the database holds it", async () => {
+    await listAfter(page, { offset: 0, media_type: undefined }, () => page.goto(APP_URL));
+    const [row] = await tableRows(page);
+    const before = row.cells.rejection_status;
+    const target = ROW_ACTIONS.find((status) => status !== before);
+    const button = `tr[data-hash="${row.hash}"] button[data-action="${target}"]`;
+    const [response] = await Promise.all([
+      page.waitForResponse(
+        (r) => r.request().method() === "PATCH" && r.url() === `${API_URL}/rear-diff/media/${row.hash}/rejection-status`,
+      ),
+      page.click(button),
+    ]);
+    const body = await response.json();
+    assert.equal(response.status(), 200, JSON.stringify(body));
+    assert.equal(response.headers()["access-control-allow-origin"], APP_ORIGIN);
+    assert.equal(response.request().headers()["authorization"]?.startsWith("Token "), true);
+    assert.equal(body.success, true);
+    assert.equal(body.message, "Rejection status updated successfully");
+    assert.equal(body.data.rejection_status, target);
+
+    // The page shows the row as stored ...
+    await page.waitForSelector(`tr[data-hash="${row.hash}"] td[data-col="rejection_status"]:text-is("${target}")`);
+    assert.equal(await page.textContent("[data-testid=notice]"), `${row.hash.slice(0, 10)} is now ${target}`);
+    assert.equal(await page.isDisabled(button), true);
+    await screenshot(page, "07-rejection-status-changed.png");
+
+    // ... the database holds it ...
+    assert.equal(rejectionStatusInDatabase(row.hash), target);
+    // ... and the API and the row's history say so too.
+    assert.equal((await apiGet(`/rear-diff/media/${row.hash}`)).rejection_status, target);
+    const history = await apiGet(`/rear-diff/media/${row.hash}/history?limit=1`);
+    assert.equal(history.data[0].old_status, before);
+    assert.equal(history.data[0].new_status, target);
+    assert.equal(history.data[0].changed_by, "demo-operator");
+  });
+
+  test("the page can read a row's ETag cross-origin (to send If-Match)", async () => {
+    const url = `${API_URL}/rear-diff/media/${firstPage.data[0].hash}`;
+    const etag = await page.evaluate(async (href) => (await fetch(href)).headers.get("ETag"), url);
+    if (!etag) fail(`the page cannot read the ETag header of ${url}, so it cannot send If-Match`);
+  });
+
+  test("made no request off the machine and logged no console error", async () => {
+    await checkFavicon(page, screen);
+    assertClean(screen);
+  });
+});
+
+describe("the service's own pages in the browser", () => {
+  const screens = [
+    {
+      name: "swagger-ui",
+      path: "/rear-diff/docs",
+      file: "08-swagger-ui.png",
+      ready: async (page) => {
+        await page.waitForSelector(".swagger-ui .info .title:has-text('rear-differential media API')");
+        await page.waitForSelector(".opblock-summary-path[data-path='/rear-diff/media/{hash}/rejection-status']");
+      },
+    },
+    {
+      name: "redoc",
+      path: "/rear-diff/redoc",
+      file: "09-redoc.png",
+      ready: async (page) => {
+        await page.waitForSelector("h1:has-text('rear-differential media API')");
+        await page.locator("h2", { hasText: "Set a row's rejection status" }).waitFor();
+      },
+    },
+    {
+      name: "browsable-api",
+      path: "/rear-diff/media",
+      file: "10-browsable-api.png",
+      ready: async (page) => {
+        await page.waitForSelector(".page-header h1");
+        const body = await page.textContent(".response-info");
+        assert.match(body, /"pagination"/);
+        assert.match(body, /HTTP 200 OK/);
+      },
+    },
+  ];
+
+  for (const { name, path, file, ready } of screens) {
+    test(`${path} renders offline with no console error`, async () => {
+      const page = watch(await context.newPage(), name);
+      const response = await page.goto(`${API_URL}${path}`);
+      assert.equal(response.status(), 200);
+      assert.match(response.headers()["content-type"], /^text\/html/);
+      await ready(page);
+      await checkFavicon(page, name);
+      await page.waitForLoadState("networkidle");
+      await screenshot(page, file);
+      assertClean(name);
+      await page.close();
+    });
+  }
+});
