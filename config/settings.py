@@ -72,6 +72,13 @@ _database["OPTIONS"].update(
         "options": (
             f"-c search_path={DJANGO_SCHEMA} "
             f"-c statement_timeout={env.str('DB_STATEMENT_TIMEOUT', default='5s')}"
+            + (
+                # Parallel workers per query: on a small server under concurrent
+                # requests they add coordination work and no throughput.
+                f" -c max_parallel_workers_per_gather={env.int('DB_PARALLEL_WORKERS')}"
+                if "DB_PARALLEL_WORKERS" in env
+                else ""
+            )
         ),
         "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
         "application_name": "rear-differential",

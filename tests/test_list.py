@@ -6,45 +6,12 @@ from decimal import Decimal
 
 import pytest
 
+from tests.spec import COLUMNS
+
 LIST_URL = "/rear-diff/media"
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
-# The 32 columns of media-table.md, in table order.
-COLUMNS = [
-    "hash",
-    "media_type",
-    "media_title",
-    "season",
-    "episode",
-    "release_year",
-    "pipeline_status",
-    "error_status",
-    "error_condition",
-    "rejection_status",
-    "rejection_reason",
-    "parent_path",
-    "target_path",
-    "original_title",
-    "original_path",
-    "original_link",
-    "rss_source",
-    "uploader",
-    "imdb_id",
-    "tmdb_id",
-    "genre",
-    "language",
-    "rt_score",
-    "metascore",
-    "imdb_rating",
-    "imdb_votes",
-    "resolution",
-    "video_codec",
-    "upload_type",
-    "audio_codec",
-    "created_at",
-    "updated_at",
-]
 INTEGER_COLUMNS = [
     "season",
     "episode",

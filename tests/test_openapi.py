@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from media.models import MediaType, PipelineStatus, RejectionStatus
+from tests.spec import COLUMNS
 
 LIST_PARAMETERS = {
     "media_type",
@@ -21,40 +22,6 @@ LIST_PARAMETERS = {
     "limit",
     "offset",
 }
-COLUMNS = [
-    "hash",
-    "media_type",
-    "media_title",
-    "season",
-    "episode",
-    "release_year",
-    "pipeline_status",
-    "error_status",
-    "error_condition",
-    "rejection_status",
-    "rejection_reason",
-    "parent_path",
-    "target_path",
-    "original_title",
-    "original_path",
-    "original_link",
-    "rss_source",
-    "uploader",
-    "imdb_id",
-    "tmdb_id",
-    "genre",
-    "language",
-    "rt_score",
-    "metascore",
-    "imdb_rating",
-    "imdb_votes",
-    "resolution",
-    "video_codec",
-    "upload_type",
-    "audio_codec",
-    "created_at",
-    "updated_at",
-]
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +234,7 @@ def test_doc_page_loads_assets_only_from_the_service_itself(api_client, path):
 
 
 @pytest.mark.parametrize("path", DOC_PAGES)
-def test_doc_page_local_assets_answer_200(api_client, path):
+def test_doc_page_local_assets_answer_200(api_client, db, path):
     local = [url for url in page_assets(api_client, path) if not urlsplit(url).netloc]
 
     assert any(url.endswith(".js") for url in local)

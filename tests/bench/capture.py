@@ -112,7 +112,23 @@ def main() -> None:
         for name, text in scripts.items():
             (folder / name).write_text(text)
         scripts_of[case.name] = sorted(scripts)
-    manifest = {"operator_token": token, "scripts": scripts_of}
+    from django.db import connection
+
+    # The service's session settings, for pgbench to replay its SQL under the same
+    # ones; not statement_timeout: the floor is what the SQL costs, and pgbench
+    # would stop a client at its first cancelled statement.
+    options = connection.settings_dict["OPTIONS"].get("options", "")
+    pgoptions = " ".join(
+        f"-c {setting}"
+        for setting in options.split("-c ")
+        if setting.strip() and not setting.startswith("statement_timeout")
+    )
+    manifest = {
+        "operator_token": token,
+        "scripts": scripts_of,
+        "pgoptions": pgoptions,
+        "table": Media._meta.db_table,
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
 
 

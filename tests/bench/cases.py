@@ -11,20 +11,44 @@ class Case:
     name: str
     path: str  # for PATCH: the path of each hash is built from the captured hashes
     method: str = "GET"
+    # What a naive implementation sends for the same page (issue 3's baseline):
+    # one COUNT(*) and one SELECT * ... ORDER BY ... LIMIT/OFFSET, no tie-breaker.
+    naive: tuple[str, str] | None = None  # (WHERE clause or "", ORDER BY ... LIMIT ... OFFSET ...)
+
+    def naive_script(self, table: str) -> str | None:
+        if self.naive is None:
+            return None
+        where, tail = self.naive
+        where = f" WHERE {where}" if where else ""
+        return f"SELECT COUNT(*) FROM {table}{where};\nSELECT * FROM {table}{where} {tail};\n"
 
 
 def all_cases(rows: int) -> list[Case]:
     """The cases of issue 3, for a table of `rows` rows; BENCH_CASES picks a subset."""
+    deep = rows * 3 // 4
+    newest = "ORDER BY created_at DESC LIMIT {} OFFSET {}"
     cases = [
-        Case("default", "/rear-diff/media"),
+        Case("default", "/rear-diff/media", naive=("", newest.format(100, 0))),
         Case(
             "filtered",
             "/rear-diff/media?media_type=movie&pipeline_status=complete"
             "&sort_by=release_year&sort_order=asc",
+            naive=(
+                "media_type = 'movie' AND pipeline_status = 'complete'",
+                "ORDER BY release_year ASC LIMIT 100 OFFSET 0",
+            ),
         ),
-        Case("deep_offset", f"/rear-diff/media?offset={rows * 3 // 4}&limit=100"),
-        Case("limit_1000", "/rear-diff/media?limit=1000"),
-        Case("title_search", "/rear-diff/media?media_title=storm"),
+        Case(
+            "deep_offset",
+            f"/rear-diff/media?offset={deep}&limit=100",
+            naive=("", newest.format(100, deep)),
+        ),
+        Case("limit_1000", "/rear-diff/media?limit=1000", naive=("", newest.format(1000, 0))),
+        Case(
+            "title_search",
+            "/rear-diff/media?media_title=storm",
+            naive=("media_title ILIKE '%storm%'", newest.format(100, 0)),
+        ),
         Case("patch", "/rear-diff/media/{hash}/rejection-status", method="PATCH"),
     ]
     wanted = os.environ.get("BENCH_CASES")

@@ -9,10 +9,6 @@ from pathlib import Path
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
 CONNECTIONS, THREADS = 8, 2
-# The service's search_path (config/settings.py), though the SQL is schema-qualified anyway.
-# Not its statement_timeout: the floor is what the SQL costs, and pgbench would stop
-# a client at its first cancelled statement.
-PGOPTIONS = f"-c search_path={os.environ.get('DJANGO_SCHEMA', 'rear_diff')}"
 
 
 def require_wrk() -> None:
@@ -58,12 +54,17 @@ class PgbenchResult:
     latency_ms: float
 
 
-def pgbench(bin_dir: Path, connection: list[str], scripts: list[Path], seconds: int):
-    """Replay the scripts (one picked at random per transaction) at the service's concurrency."""
+def pgbench(
+    bin_dir: Path, connection: list[str], scripts: list[Path], seconds: int, pgoptions: str = ""
+):
+    """Replay the scripts (one picked at random per transaction) at the service's concurrency.
+
+    pgoptions: the session settings to run them under (PGOPTIONS), e.g. the service's own.
+    """
     command = [str(bin_dir / "pgbench"), "-n", *(f"--file={script}" for script in scripts)]
     command += [f"-c{CONNECTIONS}", f"-j{THREADS}", f"-T{seconds}", *connection]
     result = subprocess.run(
-        command, env={**os.environ, "PGOPTIONS": PGOPTIONS}, capture_output=True, text=True
+        command, env={**os.environ, "PGOPTIONS": pgoptions}, capture_output=True, text=True
     )
     tps = re.search(r"^tps = ([\d.]+)", result.stdout, re.MULTILINE)
     latency = re.search(r"^latency average = ([\d.]+) ms", result.stdout, re.MULTILINE)
@@ -72,12 +73,12 @@ def pgbench(bin_dir: Path, connection: list[str], scripts: list[Path], seconds: 
     return PgbenchResult(float(tps[1]), float(latency[1]))
 
 
-def psql_check(bin_dir: Path, connection: list[str], script: Path) -> None:
+def psql_check(bin_dir: Path, connection: list[str], script: Path, pgoptions: str = "") -> None:
     """The captured SQL must run as-is in psql (values inlined, nothing to bind)."""
     command = [str(bin_dir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", *connection]
     command += ["-f", str(script), "-o", os.devnull]
     result = subprocess.run(
-        command, env={**os.environ, "PGOPTIONS": PGOPTIONS}, capture_output=True, text=True
+        command, env={**os.environ, "PGOPTIONS": pgoptions}, capture_output=True, text=True
     )
     if result.returncode != 0:
         raise RuntimeError(f"{script.name} does not run in psql:\n{result.stderr}")

@@ -39,6 +39,8 @@ COLUMNS = [
     "floor TPS",
     "floor ms",
     "service/floor",
+    "naive TPS",
+    "floor/naive",
     "n",
     "errors",
     "worker RSS MB",
@@ -54,6 +56,7 @@ class Row:
     p99_ms: float
     floor_tps: float
     floor_ms: float
+    naive_tps: float | None
     ok: int
     errors: int
     rss_mb: float
@@ -68,6 +71,8 @@ class Row:
             f"{self.floor_tps:.1f}",
             f"{self.floor_ms:.1f}",
             f"{self.rps / self.floor_tps:.2f}" if self.floor_tps else "-",
+            f"{self.naive_tps:.1f}" if self.naive_tps is not None else "-",
+            f"{self.floor_tps / self.naive_tps:.2f}" if self.naive_tps else "-",
             str(self.ok),
             str(self.errors),
             f"{self.rss_mb:.0f}",
@@ -101,8 +106,9 @@ def bench_size(cluster, rows: int, seconds: int, warmup: int) -> tuple[list[Row]
         raise SystemExit(f"Capturing the SQL failed:\n{capture_log.read_text()[-3000:]}")
     manifest = json.loads((folder / "manifest.json").read_text())
     connection = cluster.client_args(dbname)
+    pgoptions = manifest["pgoptions"]
     for names in manifest["scripts"].values():
-        psql_check(cluster.bin_dir, connection, folder / names[0])
+        psql_check(cluster.bin_dir, connection, folder / names[0], pgoptions)
     results = []
     with Gunicorn(env, OUT / f"gunicorn-{dbname}.log") as service:
         for case in all_cases(rows):
@@ -118,7 +124,14 @@ def bench_size(cluster, rows: int, seconds: int, warmup: int) -> tuple[list[Row]
             served = wrk(url, seconds, headers, hashes)
             case_rss_mb = service.memory.case_peak_kb / 1024
             scripts = [folder / name for name in manifest["scripts"][case.name]]
-            floor = pgbench(cluster.bin_dir, connection, scripts, seconds)
+            floor = pgbench(cluster.bin_dir, connection, scripts, seconds, pgoptions)
+            naive_tps = None
+            naive_sql = case.naive_script(manifest["table"])
+            if naive_sql:
+                # The naive baseline runs under the server's default session settings.
+                naive_script = folder / f"naive-{case.name}.sql"
+                naive_script.write_text(naive_sql)
+                naive_tps = pgbench(cluster.bin_dir, connection, [naive_script], seconds).tps
             row = Row(
                 rows,
                 case.name,
@@ -127,6 +140,7 @@ def bench_size(cluster, rows: int, seconds: int, warmup: int) -> tuple[list[Row]
                 served.p99_ms,
                 floor.tps,
                 floor.latency_ms,
+                naive_tps,
                 served.ok,
                 served.errors,
                 case_rss_mb,
@@ -147,13 +161,17 @@ def header(seconds: int, warmup: int, load_before: float) -> str:
     server = f"{config['workers']} {config.get('worker_class', 'sync')} workers{threads}"
     return (
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit or '?'}, "
-        f"{os.cpu_count()} cores ({platform.machine()}), gunicorn {server}; "
+        f"{os.cpu_count()} cores ({platform.machine()}), gunicorn {server}; PostgreSQL "
+        + ", ".join(f"{k}={v}" for k, v in bench_cluster.SERVER_SETTINGS.items())
+        + "; "
         f"wrk and pgbench at 8 connections / 2 threads, {seconds} s per run "
         f"(+{warmup} s wrk warm-up). Load average before the run: {load_before:.1f} "
         "(well above 0: other work shared the cores, expect noise).\n\n"
         "req/s counts responses below 400; p50/p99 are wrk's, over all responses; "
-        "floor = the captured SQL of one request replayed by pgbench (without the "
-        "service's statement_timeout); floor ms = pgbench's average latency; "
+        "floor = the captured SQL of one request replayed by pgbench under the service's "
+        "session settings (without its statement_timeout); floor ms = pgbench's average "
+        "latency; naive = one COUNT(*) plus one SELECT * ... ORDER BY ... LIMIT/OFFSET "
+        "(no tie-breaker) for the same page, under the server's defaults; "
         "n = responses below 400; errors = HTTP >= 400 or socket errors; "
         "worker RSS = highest VmRSS of a gunicorn worker during the case."
     )
