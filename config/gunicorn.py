@@ -21,7 +21,8 @@ keepalive = 5
 # Recycle workers now and then so no slow leak can grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
-accesslog = "-"
+# The application logs one line per request (media.middleware), with its id.
+accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn 27's control socket lives at one path per user (~/.gunicorn), so two

@@ -12,7 +12,7 @@ https://www.django-rest-framework.org/api-guide/exceptions/#custom-exception-han
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from django_guid import get_guid
@@ -45,6 +45,11 @@ class MediaNotFound(exceptions.NotFound):
 
     def __init__(self, hash_value):
         super().__init__(f"No media found with hash: {hash_value}")
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    title = "Request body too large"
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -83,6 +88,11 @@ def exception_handler(exc, context):
 
     if isinstance(exc, DatabaseError):
         return _database_error(exc, error_format)
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+        exc = RequestTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -1,9 +1,30 @@
-"""One log line per request: method, path, status, duration, request id."""
+"""Request ids a client may choose, and one log line per request."""
 
 import logging
+import re
 import time
 
 logger = logging.getLogger("media.requests")
+
+# What an X-Request-ID may be: it is echoed, logged and stored in the audit table.
+REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:-]{1,64}\Z")
+
+
+class RequestIdFilterMiddleware:
+    """Drop a client's X-Request-ID that is not a short, plain token.
+
+    django-guid then generates one (its own validation accepts UUIDs only, and
+    clients send other formats too).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.META.get("HTTP_X_REQUEST_ID")
+        if given is not None and not REQUEST_ID.fullmatch(given):
+            del request.META["HTTP_X_REQUEST_ID"]
+        return self.get_response(request)
 
 
 class RequestLogMiddleware:

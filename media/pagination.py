@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
@@ -49,7 +50,7 @@ class MediaPagination(LimitOffsetPagination):
             if not given:
                 continue
             if len(given) > 1:
-                errors[name] = [f"Give {name} at most once."]
+                errors[name] = [ErrorDetail(f"Give {name} at most once.", code="repeated")]
                 continue
             raw = given[0]
             try:

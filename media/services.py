@@ -47,7 +47,6 @@ def media_set_rejection_status(
             changed_by=user,
             changed_by_name=user.get_username() if user else ANONYMOUS,
             changed_at=media.updated_at,
-            # A client-chosen X-Request-ID is kept to the column's length.
-            request_id=request_id[: RejectionStatusChange._meta.get_field("request_id").max_length],
+            request_id=request_id,
         )
         return media

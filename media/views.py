@@ -71,6 +71,7 @@ READ_ERRORS = _errors(
         401: "Credentials are missing or invalid (only with READ_AUTH_REQUIRED).",
         429: "Too many unauthenticated requests from this address.",
         500: "The database failed.",
+        503: "Query timeout: the database did not answer within DB_STATEMENT_TIMEOUT.",
     },
 )
 
@@ -106,6 +107,9 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = MediaSerializer
     filterset_class = MediaFilter
     lookup_field = "hash"
+    # Any path segment reaches the views (the router's default refuses dots), so
+    # a malformed hash gets the endpoint's own error shape, not a routing 404.
+    lookup_value_regex = "[^/]+"
     error_format = QUERY
 
     def get_queryset(self):
@@ -175,8 +179,11 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                     403: "The user lacks the permission media.change_rejection_status.",
                     404: "No row has this hash.",
                     412: "If-Match no longer matches the row's ETag; nothing was changed.",
+                    413: "The body is larger than MAX_BODY_BYTES.",
+                    415: "The body is not application/json.",
                     429: "Too many writes by this user; see Retry-After.",
                     500: "The database failed; nothing was changed.",
+                    503: "Query timeout; nothing was changed.",
                 },
             ),
         },
