@@ -12,7 +12,7 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # and keep-alive connections wait in the worker's poller, not in a thread.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 # A request (including reading a slow client's body) gets this long; the
 # database's statement_timeout is shorter, so queries end first.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -36,6 +36,9 @@ from media.serializers import (
 from media.services import media_set_rejection_status
 from media.throttling import WriteRateThrottle
 
+# offset + limit beyond which the list sorts keys only (see paginate_queryset).
+DEFERRED_JOIN_DEPTH = 5_000
+
 HASH_PARAMETER = OpenApiParameter(
     "hash",
     OpenApiTypes.STR,
@@ -112,11 +115,6 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     lookup_value_regex = "[^/]+"
     error_format = QUERY
 
-    def get_queryset(self):
-        # The list reads rows already in the API's formats (Media.objects.api_rows).
-        queryset = super().get_queryset()
-        return queryset.api_rows() if self.action == "list" else queryset
-
     def get_object(self):
         # Hashes are stored lowercase and compared case-insensitively; a value
         # that cannot be a hash (a NUL byte, say) is absent without a query.
@@ -137,6 +135,24 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             if self.action == "list" and isinstance(exc.detail, dict):
                 exc.detail.update(self.paginator.parameter_errors(self.request))
             raise
+
+    def paginate_queryset(self, queryset):
+        """One page of rows as tuples (Media.objects.api_rows), sorted the cheapest way.
+
+        Near the top of the table PostgreSQL's bounded sort of whole rows is
+        fastest; deeper, sorting only the keys and then reading the page's rows
+        by key (a deferred join) is: at 1,000,000 rows, offset 10,000 takes
+        580 ms sorting whole rows and 165 ms sorting keys (make bench data).
+        """
+        if self.action != "list":
+            return super().paginate_queryset(queryset)
+        depth = self.paginator.get_offset(self.request) + self.paginator.get_limit(self.request)
+        if depth <= DEFERRED_JOIN_DEPTH:
+            return super().paginate_queryset(queryset.api_rows())
+        hashes = super().paginate_queryset(queryset.values_list("hash", flat=True))
+        rows = {row[0]: row for row in Media.objects.filter(hash__in=hashes).api_rows()}
+        # A row the pipeline deleted in between is simply not on the page.
+        return [rows[hash_value] for hash_value in hashes if hash_value in rows]
 
     def retrieve(self, request, *args, **kwargs):
         """One row, with its ETag for a later conditional PATCH."""

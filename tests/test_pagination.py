@@ -408,3 +408,28 @@ def test_walking_back_with_previous_visits_the_same_pages_in_reverse(
 
     assert backward == forward[::-1]
     assert len(forward) == -(-len(rows_with_many_ties) // 10)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort_by=media_type&sort_order=asc",
+        "sort_by=release_year&sort_order=desc&pipeline_status=complete",
+        "",
+    ],
+)
+def test_deep_pages_read_by_key_equal_the_pages_sorted_whole(
+    api_client, make_media, monkeypatch, query
+):
+    """The deferred join used deep in the table serves exactly the same pages."""
+    make_media(n=45, seed=31)
+    pages = {}
+    for depth in (10**9, 0):  # never / always sort keys only
+        monkeypatch.setattr("media.views.DEFERRED_JOIN_DEPTH", depth)
+        pages[depth] = [
+            api_client.get(f"/rear-diff/media?{query}&limit=7&offset={offset}").json()
+            for offset in range(0, 49, 7)
+        ]
+
+    assert pages[0] == pages[10**9]
+    assert sum(len(page["data"]) for page in pages[0]) == pages[0][0]["pagination"]["total"]
