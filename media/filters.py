@@ -7,8 +7,16 @@ default.
 
 from django import forms
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
-from media.models import HASH_REGEX, Media, MediaType, PipelineStatus, RejectionStatus
+from media.models import (
+    HASH_PATTERN_ECMA,
+    HASH_REGEX,
+    Media,
+    MediaType,
+    PipelineStatus,
+    RejectionStatus,
+)
 
 DEFAULT_SORT_BY = "created_at"
 DEFAULT_SORT_ORDER = "desc"
@@ -84,13 +92,25 @@ class MediaFilter(filters.FilterSet):
     pipeline_status = enum_filter(PipelineStatus.choices, help_text="Exact pipeline status.")
     rejection_status = enum_filter(RejectionStatus.choices, help_text="Exact rejection status.")
     error_status = StrictBooleanFilter(help_text="`true` or `false`.")
-    imdb_id = filters.CharFilter(max_length=10, help_text="Exact IMDb id, e.g. tt2759766.")
-    hash = HashFilter(help_text="Exact info-hash (40 hex digits, any case).")
-    media_title = filters.CharFilter(
-        lookup_expr="icontains",
-        max_length=255,
-        help_text="Case-insensitive substring of the title.",
-    )
+    # The schemas say what the form fields enforce, so generated clients know too
+    # (with an explicit schema, drf-spectacular takes the description from it).
+    imdb_id = extend_schema_field(
+        {"type": "string", "maxLength": 10, "description": "Exact IMDb id, e.g. tt2759766."}
+    )(filters.CharFilter(max_length=10))
+    hash = extend_schema_field(
+        {
+            "type": "string",
+            "pattern": HASH_PATTERN_ECMA,
+            "description": "Exact info-hash (40 hex digits, any case).",
+        }
+    )(HashFilter())
+    media_title = extend_schema_field(
+        {
+            "type": "string",
+            "maxLength": 255,
+            "description": "Case-insensitive substring of the title.",
+        }
+    )(filters.CharFilter(lookup_expr="icontains", max_length=255))
     sort_by = filters.ChoiceFilter(
         choices=[(column, column) for column in SORTABLE_COLUMNS],
         method="order_rows",

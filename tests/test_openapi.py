@@ -244,3 +244,15 @@ def test_doc_page_local_assets_answer_200(api_client, db, path):
         assert response.status_code == 200, url
         assert b"".join(response.streaming_content if response.streaming else [response.content])
         response.close()
+
+
+def test_list_text_parameters_document_what_the_filters_enforce(schema):
+    """Generated clients see the limits that answer 400: hash pattern, maximum lengths."""
+    parameters = {
+        parameter["name"]: parameter["schema"]
+        for parameter in schema["paths"]["/rear-diff/media"]["get"]["parameters"]
+    }
+
+    assert parameters["hash"] == {"type": "string", "pattern": "^[0-9a-fA-F]{40}$"}
+    assert parameters["imdb_id"] == {"type": "string", "maxLength": 10}
+    assert parameters["media_title"] == {"type": "string", "maxLength": 255}
