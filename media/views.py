@@ -150,7 +150,7 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if depth <= DEFERRED_JOIN_DEPTH:
             return super().paginate_queryset(queryset.api_rows())
         hashes = super().paginate_queryset(queryset.values_list("hash", flat=True))
-        rows = {row[0]: row for row in Media.objects.filter(hash__in=hashes).api_rows()}
+        rows = {row[0]: row for row in Media.objects.filter(hash__in=hashes).order_by().api_rows()}
         # A row the pipeline deleted in between is simply not on the page.
         return [rows[hash_value] for hash_value in hashes if hash_value in rows]
 
