@@ -42,6 +42,10 @@ LOCAL_STATE_DIR = Path(env.str("LOCAL_STATE_DIR", default=str(BASE_DIR / ".local
 # an embedded PostgreSQL (pgserver) under LOCAL_STATE_DIR.
 MEDIA_SCHEMA = env.str("MEDIA_SCHEMA", default="atp")
 DJANGO_SCHEMA = env.str("DJANGO_SCHEMA", default="rear_diff")
+# How often each process compares the media table's catalogue fingerprint with
+# the layout it serves (media.layout); a query that meets a vanished column
+# re-reads the layout at once.
+MEDIA_LAYOUT_CHECK_SECONDS = env.float("MEDIA_LAYOUT_CHECK_SECONDS", default=5.0)
 
 if "DATABASE_URL" in env:
     _database = env.db("DATABASE_URL")

@@ -12,12 +12,12 @@ class MediaConfig(AppConfig):
     verbose_name = "Pipeline media"
 
     def ready(self):
-        from media import checks, schema  # noqa: F401  (registers the system checks)
+        from media import checks, ddl  # noqa: F401  (registers the system checks)
         from media.operators import ensure_operators_group
 
         # Django's own tables go to DJANGO_SCHEMA (the connection's search_path),
         # which must exist before migrate creates django_migrations in it.
-        pre_migrate.connect(schema.create_django_schema, sender=self)
+        pre_migrate.connect(ddl.create_django_schema, sender=self)
         # After auth's create_permissions (connected first): the group that
         # carries media.change_rejection_status.
         post_migrate.connect(ensure_operators_group, sender=self)

@@ -47,6 +47,17 @@ class MediaNotFound(exceptions.NotFound):
         super().__init__(f"No media found with hash: {hash_value}")
 
 
+class MediaDeleted(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    title = "Media deleted"
+
+    def __init__(self, hash_value):
+        super().__init__(
+            f"Media {hash_value} is soft-deleted (its deleted_at is set); the pipeline "
+            "ignores it and the service does not change it."
+        )
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     title = "Request body too large"

@@ -1,14 +1,18 @@
-"""The list endpoint's query parameters: filters and the sort_by/sort_order ordering.
+"""The list's query parameters: filters, sort, soft delete and the page, in one validated form.
 
-Every parameter is a django-filter filter, so a bad value becomes a 400 naming
-the parameter (DjangoFilterBackend raises the form's errors), never a silent
-default.
+Every parameter is a field of the FilterSet's form, so one 400 names every bad
+parameter (media.selectors raises the form's errors). The filters follow the
+live table (media.layout): enum filters accept its labels, `sort_by` its scalar
+columns, and a filter on a column the table lacks is refused by name.
+https://django-filter.readthedocs.io/en/stable/guide/usage.html
 """
 
 from django import forms
+from django.contrib.postgres.fields import ArrayField
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
+from media.layout import ENUM_FILTER_COLUMNS, TableLayout
 from media.models import (
     HASH_PATTERN_ECMA,
     HASH_REGEX,
@@ -17,27 +21,20 @@ from media.models import (
     PipelineStatus,
     RejectionStatus,
 )
+from media.pagination import PageForm, StrictQueryForm
 
 DEFAULT_SORT_BY = "created_at"
-DEFAULT_SORT_ORDER = "desc"
-# Every column but the two arrays; ties are broken by the primary key.
-SORTABLE_COLUMNS = [
-    field.column for field in Media._meta.concrete_fields if field.name not in {"genre", "language"}
+# What sort_by may name on some generation of the table: the schema's enum.
+KNOWN_SCALAR_COLUMNS = [
+    field.column for field in Media._meta.concrete_fields if not isinstance(field, ArrayField)
 ]
-SORT_ORDERS = ["asc", "desc"]
+DEFAULT_SORT_ORDER = "desc"
+SORT_ORDERS = ("asc", "desc")
 
 
-def _one_of(values) -> str:
+def one_of(values) -> str:
+    """A choice field's error message naming every allowed value."""
     return "Select a valid choice. %(value)s is not one of: " + ", ".join(values) + "."
-
-
-def enum_filter(choices, **kwargs) -> filters.ChoiceFilter:
-    """An exact-match filter whose error names every allowed value."""
-    return filters.ChoiceFilter(
-        choices=choices,
-        error_messages={"invalid_choice": _one_of(value for value, _ in choices)},
-        **kwargs,
-    )
 
 
 class StrictBooleanField(forms.Field):
@@ -78,19 +75,110 @@ class HashFilter(filters.CharFilter):
     field_class = HashFormField
 
 
-class MediaFilterForm(forms.Form):
-    def clean(self):
-        # A parameter given twice is ambiguous: refuse it rather than pick one.
-        for name in self.fields:
-            if len(self.data.getlist(name)) > 1:
-                self.add_error(name, f"Give {name} at most once.")
-        return super().clean()
+class UnavailableField(forms.CharField):
+    """A parameter whose column the live table lacks: refused by name, never a 500."""
+
+    def __init__(self, *, reason: str = "", **kwargs):
+        self.reason = reason
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        if value not in self.empty_values:
+            raise forms.ValidationError(self.reason, code="unavailable")
 
 
-class MediaFilter(filters.FilterSet):
-    media_type = enum_filter(MediaType.choices, help_text="Exact media type.")
-    pipeline_status = enum_filter(PipelineStatus.choices, help_text="Exact pipeline status.")
-    rejection_status = enum_filter(RejectionStatus.choices, help_text="Exact rejection status.")
+class UnavailableFilter(filters.CharFilter):
+    field_class = UnavailableField
+
+
+class SoftDeleteFilter(StrictBooleanFilter):
+    """`include_deleted`: rows whose deleted_at is set are hidden unless it is true.
+
+    Applied for every request, given or not; a table without deleted_at has
+    nothing to hide.
+    """
+
+    def filter(self, qs, value):
+        return qs.visible(layout=self.parent.layout, include_deleted=bool(value))
+
+
+class SortField(forms.ChoiceField):
+    """`sort_by`: the live table's scalar columns; other keys are refused with the reason."""
+
+    def __init__(self, *, unsortable: dict[str, str] | None = None, **kwargs):
+        self.unsortable = unsortable or {}
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        if value in self.unsortable:
+            raise forms.ValidationError(self.unsortable[value], code="unsortable")
+        super().validate(value)
+
+
+class SortFilter(filters.ChoiceFilter):
+    """`sort_by` with `sort_order`: the list's one ordering, ties broken by `hash`.
+
+    The hash tie-breaker makes the order total, so limit/offset pages neither
+    repeat nor skip rows. Applied for every request (the defaults otherwise).
+    """
+
+    field_class = SortField
+
+    def filter(self, qs, value):
+        order = self.parent.form.cleaned_data.get("sort_order") or DEFAULT_SORT_ORDER
+        sign = "-" if order == "desc" else ""
+        return qs.order_by(f"{sign}{value or DEFAULT_SORT_BY}", f"{sign}hash")
+
+
+class SortOrderFilter(filters.ChoiceFilter):
+    """`sort_order`: validated here, applied by SortFilter together with `sort_by`."""
+
+    def filter(self, qs, value):
+        return qs
+
+
+class ListQueryForm(PageForm):
+    """The list's form: the FilterSet adds its filters to limit, offset and the strict checks."""
+
+
+class LiveTableFilterSet(filters.FilterSet):
+    """A FilterSet over the media table as it is now (the layout the request is served with)."""
+
+    def __init__(self, data=None, queryset=None, *, layout: TableLayout, **kwargs):
+        self.layout = layout
+        super().__init__(data, queryset, **kwargs)
+        follow_layout(self.filters, layout)
+
+    def filter_queryset(self, queryset):
+        # Every filter, given or not (sort and soft delete apply their defaults);
+        # the form's limit and offset page rather than filter.
+        for name, filter_ in self.filters.items():
+            queryset = filter_.filter(queryset, self.form.cleaned_data.get(name))
+        return queryset
+
+
+INCLUDE_DELETED_HELP = (
+    "`true` also shows soft-deleted rows (their `deleted_at` is set). Default `false`; "
+    "on a table without soft delete it changes nothing."
+)
+
+
+class ItemQueryForm(StrictQueryForm):
+    """The one parameter of GET /rear-diff/media/{hash}."""
+
+    include_deleted = StrictBooleanField(required=False, help_text=INCLUDE_DELETED_HELP)
+
+
+class MediaFilter(LiveTableFilterSet):
+    # The declared choices are every label the table's generations have had
+    # (the OpenAPI schema's enums); a request may use the live table's labels.
+    media_type = filters.ChoiceFilter(choices=MediaType.choices, help_text="Exact media type.")
+    pipeline_status = filters.ChoiceFilter(
+        choices=PipelineStatus.choices, help_text="Exact pipeline status."
+    )
+    rejection_status = filters.ChoiceFilter(
+        choices=RejectionStatus.choices, help_text="Exact rejection status."
+    )
     error_status = StrictBooleanFilter(help_text="`true` or `false`.")
     # The schemas say what the form fields enforce, so generated clients know too
     # (with an explicit schema, drf-spectacular takes the description from it).
@@ -111,36 +199,63 @@ class MediaFilter(filters.FilterSet):
             "description": "Case-insensitive substring of the title.",
         }
     )(filters.CharFilter(lookup_expr="icontains", max_length=255))
-    sort_by = filters.ChoiceFilter(
-        choices=[(column, column) for column in SORTABLE_COLUMNS],
-        method="order_rows",
-        error_messages={"invalid_choice": _one_of(SORTABLE_COLUMNS)},
-        help_text=f"Column to sort on (default `{DEFAULT_SORT_BY}`); ties are broken by `hash`.",
+    include_deleted = SoftDeleteFilter(help_text=INCLUDE_DELETED_HELP)
+    sort_by = SortFilter(
+        choices=[(name, name) for name in KNOWN_SCALAR_COLUMNS],
+        help_text=f"A column of the table to sort on (default `{DEFAULT_SORT_BY}`); ties are "
+        "broken by `hash`. Keys read from atp.training, arrays and keys the table lacks "
+        "cannot be sorted on.",
     )
-    sort_order = filters.ChoiceFilter(
+    sort_order = SortOrderFilter(
         choices=[(order, order) for order in SORT_ORDERS],
-        method="order_rows",
-        error_messages={"invalid_choice": _one_of(SORT_ORDERS)},
+        error_messages={"invalid_choice": one_of(SORT_ORDERS)},
         help_text=f"`asc` or `desc` (default `{DEFAULT_SORT_ORDER}`).",
     )
 
     class Meta:
         model = Media
         fields = []
-        form = MediaFilterForm
+        form = ListQueryForm
 
-    def order_rows(self, queryset, name, value):
-        # sort_by and sort_order work as a pair: filter_queryset applies them once.
-        return queryset
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        sort_by = self.form.cleaned_data.get("sort_by") or DEFAULT_SORT_BY
-        sign = (
-            "-"
-            if (self.form.cleaned_data.get("sort_order") or DEFAULT_SORT_ORDER) == "desc"
-            else ""
-        )
-        # The hash tie-breaker makes the order total, so limit/offset pages
-        # neither repeat nor skip rows.
-        return queryset.order_by(f"{sign}{sort_by}", f"{sign}hash")
+def follow_layout(declared: dict, layout: TableLayout) -> None:
+    """Adapt a FilterSet's filters (its per-instance copies) to the live table."""
+    for filter_ in declared.values():
+        # A copy of a filter whose form field was already built keeps it.
+        filter_.__dict__.pop("_field", None)
+    for name, filter_ in list(declared.items()):
+        column = getattr(filter_, "field_name", name)
+        if isinstance(filter_, SoftDeleteFilter | SortFilter | SortOrderFilter):
+            continue
+        if column not in layout.media:
+            declared[name] = UnavailableFilter(
+                field_name=column,
+                reason=f"{name} cannot be filtered on: the media table has no column {column}.",
+            )
+        elif column in ENUM_FILTER_COLUMNS and (labels := layout.labels(column)) is not None:
+            filter_.extra["choices"] = [(label, label) for label in labels]
+            filter_.extra["error_messages"] = {"invalid_choice": one_of(labels)}
+    if "sort_by" in declared:
+        sort_by = declared["sort_by"]
+        sort_by.extra["choices"] = [(column, column) for column in layout.sortable]
+        sort_by.extra["error_messages"] = {"invalid_choice": one_of(layout.sortable)}
+        sort_by.extra["unsortable"] = unsortable_keys(layout)
+
+
+def unsortable_keys(layout: TableLayout) -> dict[str, str]:
+    """The served keys `sort_by` refuses, each with why."""
+    sortable = ", ".join(layout.sortable)
+    reasons = {}
+    for key, source in layout.sources.items():
+        if key in layout.sortable:
+            continue
+        if source is None:
+            why = "the media table has no such column"
+        elif source.table == "training":
+            why = "it is read from atp.training"
+        elif source.column != key:
+            why = f"it is read from the column {source.column}"
+        else:
+            why = "it is an array"
+        reasons[key] = f"Cannot sort on {key}: {why}. Sort on one of: {sortable}."
+    return reasons

@@ -1,7 +1,6 @@
 """The pipeline's `atp.media` table, mapped read-mostly and never managed."""
 
 import re
-from datetime import UTC
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -13,17 +12,24 @@ HASH_REGEX = re.compile(r"\A[0-9a-fA-F]{40}\Z")
 HASH_PATTERN_ECMA = "^[0-9a-fA-F]{40}$"  # the same rule, as OpenAPI spells it
 
 
+# The enums' labels over every generation of the table (media-table.md), for
+# the OpenAPI schema and the demo data. What a request may use is what the live
+# table's enum has now (media.layout).
 class MediaType(models.TextChoices):
     MOVIE = "movie"
     TV_SHOW = "tv_show"
     TV_SEASON = "tv_season"
+    TV_EPISODE_PACK = "tv_episode_pack"
+    UNKNOWN = "unknown"
 
 
 class PipelineStatus(models.TextChoices):
     INGESTED = "ingested"
     PAUSED = "paused"
     PARSED = "parsed"
+    FILE_ACCEPTED = "file_accepted"
     METADATA_COLLECTED = "metadata_collected"
+    MEDIA_ACCEPTED = "media_accepted"
     REJECTED = "rejected"
     QUEUED = "queued"
     DOWNLOADING = "downloading"
@@ -72,26 +78,31 @@ class FixedCharField(models.CharField):
         return f"char({self.max_length})"
 
 
-def media_table_name() -> str:
+def table_name(name: str) -> str:
     # Django has no schema option (ticket #6148); a quoted, schema-qualified
     # name works because the PostgreSQL backend does not quote it a second time.
-    return f'"{settings.MEDIA_SCHEMA}"."media"'
+    return f'"{settings.MEDIA_SCHEMA}"."{name}"'
 
 
 class MediaQuerySet(models.QuerySet):
-    def api_rows(self):
-        """Tuples of every column in table order: no model instances (from_db costs
-        ~10 ms per 1,000 rows, measured); MediaSerializer formats them.
+    def visible(self, *, layout, include_deleted: bool = False):
+        """The rows the pipeline still works on: soft-deleted ones are gone unless asked for.
 
-        Formatting in SQL (to_char) was tried and measured worse: PostgreSQL
-        evaluates it for every row before the sort, not for the page (1,000,000
-        rows: 100 -> 420 ms).
+        A table without deleted_at (before Flyway 24) has nothing to hide.
         """
-        return self.values_list(*(field.name for field in self.model._meta.concrete_fields))
+        if include_deleted or not layout.soft_delete:
+            return self
+        return self.filter(deleted_at__isnull=True)
 
 
 class Media(models.Model):
-    """One torrent of the pipeline: what it is, where it stands, why it was rejected."""
+    """One torrent of the pipeline: what it is, where it stands, why it was rejected.
+
+    The fields are every column the service knows over the table's generations:
+    the contract's 32 keys, then the extras it serves when the live table has
+    them. Which of them the live table has now is media.layout's business; every
+    query names its columns from there, never `SELECT *` through this model.
+    """
 
     hash = FixedCharField(primary_key=True, max_length=40)
     media_type = PgEnumField(enum_type="media_type", choices=MediaType.choices)
@@ -125,20 +136,38 @@ class Media(models.Model):
     language = ArrayField(models.CharField(max_length=20), null=True)
     rt_score = models.IntegerField(null=True)
     metascore = models.IntegerField(null=True)
-    imdb_rating = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    imdb_rating = models.DecimalField(max_digits=4, decimal_places=1, null=True)
     imdb_votes = models.IntegerField(null=True)
     resolution = models.CharField(max_length=10, null=True)
     video_codec = models.CharField(max_length=10, null=True)
     upload_type = models.CharField(max_length=10, null=True)
     audio_codec = models.CharField(max_length=10, null=True)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    created_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(null=True)
+    # Extras: served when the live table has them.
+    # G1 (Flyway 7-27): the metadata columns beyond the contract's.
+    budget = models.BigIntegerField(null=True)
+    revenue = models.BigIntegerField(null=True)
+    runtime = models.IntegerField(null=True)
+    origin_country = ArrayField(FixedCharField(max_length=2), null=True)
+    production_companies = ArrayField(models.CharField(max_length=255), null=True)
+    production_countries = ArrayField(FixedCharField(max_length=2), null=True)
+    production_status = models.CharField(max_length=25, null=True)
+    original_language = FixedCharField(max_length=2, null=True)
+    spoken_languages = ArrayField(FixedCharField(max_length=2), null=True)
+    original_media_title = models.CharField(max_length=255, null=True)
+    tagline = models.CharField(max_length=255, null=True)
+    overview = models.TextField(null=True)
+    tmdb_rating = models.DecimalField(max_digits=5, decimal_places=3, null=True)
+    tmdb_votes = models.IntegerField(null=True)
+    # Flyway 24 on: soft delete. NULL is active; a time is when a person deleted it.
+    deleted_at = models.DateTimeField(null=True)
 
     objects = MediaQuerySet.as_manager()
 
     class Meta:
         managed = False
-        db_table = media_table_name()
+        db_table = table_name("media")
         ordering = ["-created_at", "-hash"]
         verbose_name_plural = "media"
         # The one write the service makes; the group `operators` carries it.
@@ -147,10 +176,39 @@ class Media(models.Model):
     def __str__(self):
         return f"{self.hash} {self.media_title or self.original_title}"
 
-    @property
-    def etag(self) -> str:
-        """A strong ETag: every update refreshes updated_at (trigger 1)."""
-        return f'"{self.updated_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}Z"'
+
+class Training(models.Model):
+    """The pipeline's `atp.training` (G2 on): one row per movie, keyed by imdb_id.
+
+    The service reads from it the keys G2 moved off `atp.media`, for the rows
+    of a page only.
+    """
+
+    imdb_id = models.CharField(max_length=10, primary_key=True)
+    genre = ArrayField(models.CharField(max_length=20), null=True)
+    spoken_languages = ArrayField(FixedCharField(max_length=2), null=True)
+    rt_score = models.IntegerField(null=True)
+    metascore = models.IntegerField(null=True)
+    imdb_rating = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    imdb_votes = models.IntegerField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = table_name("training")
+
+    def __str__(self):
+        return self.imdb_id
+
+
+def row_etag(version: str, updated_at) -> str:
+    """A strong ETag from the row's xmin and updated_at.
+
+    xmin (the id of the transaction that wrote this version of the row) changes
+    on every write, also where no trigger refreshes updated_at (Flyway 7-18);
+    updated_at guards against a transaction id reused after wraparound.
+    """
+    stamp = "" if updated_at is None else f"-{int(updated_at.timestamp() * 1_000_000)}"
+    return f'"{version}{stamp}"'
 
 
 class RejectionStatusChange(models.Model):

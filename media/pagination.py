@@ -1,78 +1,98 @@
-"""The list envelope: `data` plus `pagination{total, limit, offset, next, previous}`."""
+"""Pages: the strict query form every list validates, and the envelope `data` + `pagination`."""
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail
+from django import forms
+from django_filters.utils import translate_validation
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**63 - 1  # PostgreSQL's OFFSET is a bigint
+LIMIT_MESSAGE = f"Must be an integer from 1 to {MAX_LIMIT}."
+OFFSET_MESSAGE = "Must be an integer >= 0."
+
+
+class StrictQueryForm(forms.Form):
+    """A query-string form that refuses a parameter given twice (ambiguous: which one?)."""
+
+    def clean(self):
+        for name in self.fields:
+            if len(self.data.getlist(name)) > 1:
+                self.add_error(name, f"Give {name} at most once.")
+        return super().clean()
+
+
+class PageForm(StrictQueryForm):
+    """`limit` and `offset`, refused when out of range (DRF would clamp or ignore them)."""
+
+    limit = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_LIMIT,
+        error_messages=dict.fromkeys(["invalid", "min_value", "max_value"], LIMIT_MESSAGE),
+    )
+    offset = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_OFFSET,
+        error_messages=dict.fromkeys(["invalid", "min_value", "max_value"], OFFSET_MESSAGE),
+    )
+
+    def clean_limit(self):
+        limit = self.cleaned_data["limit"]
+        return DEFAULT_LIMIT if limit is None else limit
+
+    def clean_offset(self):
+        offset = self.cleaned_data["offset"]
+        return 0 if offset is None else offset
+
+
+def validated(form: forms.Form) -> dict:
+    """The form's cleaned data, or one 400 naming every bad parameter."""
+    if not form.is_valid():
+        raise translate_validation(form.errors)
+    return form.cleaned_data
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int  # matching rows over all pages
+    limit: int
+    offset: int
+
+
+def page_of(rows, *, limit: int, offset: int) -> Page:
+    """One page of a queryset (or anything with count() and slicing)."""
+    total = rows.count()
+    items = list(rows[offset : offset + limit]) if offset < total else []
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 class MediaPagination(LimitOffsetPagination):
-    """DRF's limit/offset pagination, strict about its parameters.
+    """DRF's limit/offset links and our envelope, over pages the selectors read.
 
-    DRF silently falls back to the default (or clamps) on a bad `limit` or
-    `offset`; the contract wants a 400 naming the parameter, so both go through
-    serializer fields (DRF pagination.py: get_limit/get_offset).
+    A view validates limit/offset with its query form (PageForm) and reads the
+    page inside its read transaction; this class only renders it.
     """
 
     default_limit = DEFAULT_LIMIT
     max_limit = MAX_LIMIT
-    limit_field = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_LIMIT,
-        error_messages=dict.fromkeys(
-            ["invalid", "min_value", "max_value", "max_string_length"],
-            f"Must be an integer from 1 to {MAX_LIMIT}.",
-        ),
-    )
-    offset_field = serializers.IntegerField(
-        min_value=0,
-        max_value=2**63 - 1,  # PostgreSQL's OFFSET is a bigint
-        error_messages=dict.fromkeys(
-            ["invalid", "min_value", "max_value", "max_string_length"],
-            "Must be an integer >= 0.",
-        ),
-    )
 
-    def _parameters(self, request):
-        """Validated limit and offset, and the errors of the bad ones, by name."""
-        values = {self.limit_query_param: self.default_limit, self.offset_query_param: 0}
-        errors = {}
-        for name, field in (
-            (self.limit_query_param, self.limit_field),
-            (self.offset_query_param, self.offset_field),
-        ):
-            given = request.query_params.getlist(name)
-            if not given:
-                continue
-            if len(given) > 1:
-                errors[name] = [ErrorDetail(f"Give {name} at most once.", code="repeated")]
-                continue
-            raw = given[0]
-            try:
-                values[name] = field.run_validation(raw)
-            except serializers.ValidationError as exc:
-                errors[name] = exc.detail
-        return values, errors
+    def paginate_queryset(self, queryset, request, view=None):
+        """DRF's entry point, for the generic views (a row's history)."""
+        params = validated(PageForm(request.query_params))
+        page = page_of(queryset, limit=params["limit"], offset=params["offset"])
+        self.use(page, request)
+        return page.items
 
-    def parameter_errors(self, request):
-        return self._parameters(request)[1]
-
-    def _validated(self, request, name):
-        values, errors = self._parameters(request)
-        if errors:
-            raise serializers.ValidationError(errors)
-        return values[name]
-
-    def get_limit(self, request):
-        return self._validated(request, self.limit_query_param)
-
-    def get_offset(self, request):
-        return self._validated(request, self.offset_query_param)
+    def use(self, page: Page, request) -> None:
+        """Render `page` next: the attributes DRF's link methods read."""
+        self.request = request
+        self.count, self.limit, self.offset = page.total, page.limit, page.offset
 
     @staticmethod
     def _path_absolute(url):
@@ -127,7 +147,7 @@ class MediaPagination(LimitOffsetPagination):
         parameters = super().get_schema_operation_parameters(view)
         bounds = {
             self.limit_query_param: {"minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-            self.offset_query_param: {"minimum": 0, "default": 0},
+            self.offset_query_param: {"minimum": 0, "maximum": MAX_OFFSET, "default": 0},
         }
         for parameter in parameters:
             parameter["schema"].update(bounds[parameter["name"]])

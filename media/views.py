@@ -3,7 +3,6 @@
 import time
 
 from django.db import DatabaseError, connection
-from django.http import Http404
 from django_guid import get_guid
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -14,17 +13,19 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from media.exceptions import COMMAND, QUERY, MediaNotFound
-from media.filters import MediaFilter
-from media.models import HASH_PATTERN_ECMA, HASH_REGEX, Media, RejectionStatusChange
+from media.exceptions import COMMAND, QUERY
+from media.filters import INCLUDE_DELETED_HELP, ItemQueryForm, MediaFilter
+from media.layout import current_layout
+from media.models import HASH_PATTERN_ECMA, Media, RejectionStatusChange
+from media.pagination import validated
+from media.selectors import media_get, media_list, media_probe
 from media.serializers import (
     CommandErrorSerializer,
     ErrorSerializer,
@@ -32,12 +33,10 @@ from media.serializers import (
     RejectionStatusChangeSerializer,
     RejectionStatusUpdatedSerializer,
     RejectionStatusUpdateSerializer,
+    TableLayoutSerializer,
 )
 from media.services import media_set_rejection_status
 from media.throttling import WriteRateThrottle
-
-# offset + limit beyond which the list sorts keys only (see paginate_queryset).
-DEFERRED_JOIN_DEPTH = 5_000
 
 HASH_PARAMETER = OpenApiParameter(
     "hash",
@@ -45,6 +44,9 @@ HASH_PARAMETER = OpenApiParameter(
     OpenApiParameter.PATH,
     description="The torrent's info-hash: 40 hexadecimal digits, any case.",
     pattern=HASH_PATTERN_ECMA,
+)
+INCLUDE_DELETED_PARAMETER = OpenApiParameter(
+    "include_deleted", OpenApiTypes.BOOL, OpenApiParameter.QUERY, description=INCLUDE_DELETED_HELP
 )
 ETAG_HEADER = OpenApiParameter(
     "ETag",
@@ -90,23 +92,33 @@ READ_ERRORS = _errors(
     ),
     retrieve=extend_schema(
         summary="Get one media row",
-        parameters=[HASH_PARAMETER, ETAG_HEADER],
+        parameters=[HASH_PARAMETER, INCLUDE_DELETED_PARAMETER, ETAG_HEADER],
         responses={
             200: MediaSerializer,
-            **_errors(ErrorSerializer, {404: "No row has this hash."}),
+            **_errors(
+                ErrorSerializer,
+                {
+                    400: "include_deleted is not true or false.",
+                    404: "No row has this hash (or it is soft-deleted).",
+                },
+            ),
             **READ_ERRORS,
         },
     ),
 )
-class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Rows of the pipeline's `atp.media` table.
+class MediaViewSet(viewsets.GenericViewSet):
+    """Rows of the pipeline's `atp.media` table, as the live table has them.
 
-    The list filters on exact enum values, `error_status`, `imdb_id`, `hash` and
-    a title substring, sorts on any scalar column (ties broken by `hash`, so
-    pages never repeat or skip rows) and pages with `limit`/`offset`.
+    The list filters on exact enum values (the table's current labels),
+    `error_status`, `imdb_id`, `hash` and a title substring, sorts on any scalar
+    column of the table (ties broken by `hash`, so pages never repeat or skip
+    rows) and pages with `limit`/`offset`. Soft-deleted rows are hidden unless
+    `include_deleted=true`. Every item carries the contract's 32 keys: those the
+    table moved to `atp.training` are read from there, those it lacks are null.
     """
 
-    queryset = Media.objects.all()
+    # The selectors read the table; the schema generator reads the model from here.
+    queryset = Media.objects.none()
     serializer_class = MediaSerializer
     filterset_class = MediaFilter
     lookup_field = "hash"
@@ -115,49 +127,18 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     lookup_value_regex = "[^/]+"
     error_format = QUERY
 
-    def get_object(self):
-        # Hashes are stored lowercase and compared case-insensitively; a value
-        # that cannot be a hash (a NUL byte, say) is absent without a query.
-        value = self.kwargs[self.lookup_field].lower()
-        if not HASH_REGEX.fullmatch(value):
-            raise MediaNotFound(value)
-        self.kwargs[self.lookup_field] = value
-        try:
-            return super().get_object()
-        except Http404 as exc:
-            raise MediaNotFound(value) from exc
+    def list(self, request):
+        page = media_list(query=request.query_params)
+        self.paginator.use(page, request)
+        return self.paginator.get_paginated_response(
+            self.get_serializer(page.items, many=True).data
+        )
 
-    def filter_queryset(self, queryset):
-        """Name every bad query parameter in one 400: filters and limit/offset alike."""
-        try:
-            return super().filter_queryset(queryset)
-        except ValidationError as exc:
-            if self.action == "list" and isinstance(exc.detail, dict):
-                exc.detail.update(self.paginator.parameter_errors(self.request))
-            raise
-
-    def paginate_queryset(self, queryset):
-        """One page of rows as tuples (Media.objects.api_rows), sorted the cheapest way.
-
-        Near the top of the table PostgreSQL's bounded sort of whole rows is
-        fastest; deeper, sorting only the keys and then reading the page's rows
-        by key (a deferred join) is: at 1,000,000 rows, offset 10,000 takes
-        580 ms sorting whole rows and 165 ms sorting keys (make bench data).
-        """
-        if self.action != "list":
-            return super().paginate_queryset(queryset)
-        depth = self.paginator.get_offset(self.request) + self.paginator.get_limit(self.request)
-        if depth <= DEFERRED_JOIN_DEPTH:
-            return super().paginate_queryset(queryset.api_rows())
-        hashes = super().paginate_queryset(queryset.values_list("hash", flat=True))
-        rows = {row[0]: row for row in Media.objects.filter(hash__in=hashes).order_by().api_rows()}
-        # A row the pipeline deleted in between is simply not on the page.
-        return [rows[hash_value] for hash_value in hashes if hash_value in rows]
-
-    def retrieve(self, request, *args, **kwargs):
-        """One row, with its ETag for a later conditional PATCH."""
-        media = self.get_object()
-        return Response(self.get_serializer(media).data, headers={"ETag": media.etag})
+    def retrieve(self, request, hash=None):
+        """One row, with its ETag for a later conditional change."""
+        params = validated(ItemQueryForm(request.query_params))
+        row = media_get(hash=hash, include_deleted=bool(params["include_deleted"]))
+        return Response(self.get_serializer(row.item).data, headers={"ETag": row.etag})
 
     @extend_schema(
         summary="Set a row's rejection status",
@@ -226,7 +207,9 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """
         # Validate before looking the row up: a malformed request is a 400
         # even when no row matches.
-        serializer = RejectionStatusUpdateSerializer(data=request.data, context={"path_hash": hash})
+        serializer = RejectionStatusUpdateSerializer(
+            data=request.data, context={"path_hash": hash, "layout": current_layout()}
+        )
         serializer.is_valid(raise_exception=True)
         media = media_set_rejection_status(
             **serializer.validated_data,
@@ -235,7 +218,7 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             if_match=request.headers.get("If-Match"),
         )
         body = RejectionStatusUpdatedSerializer(
-            {"message": "Rejection status updated successfully", "data": media}
+            {"message": "Rejection status updated successfully", "data": media.item}
         ).data
         return Response(body, headers={"ETag": media.etag})
 
@@ -258,10 +241,22 @@ class MediaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     def history(self, request, hash=None):
         """The rejection-status changes made through this service, newest first."""
-        media = self.get_object()
-        changes = RejectionStatusChange.objects.filter(media_hash=media.hash)
+        row = media_get(hash=hash, include_deleted=True)
+        changes = RejectionStatusChange.objects.filter(media_hash=row.item["hash"])
         page = self.paginate_queryset(changes)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary="The media table as the service sees it", responses=TableLayoutSerializer
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def table(self, request):
+        """The layout served now: each key and its source, enum labels, soft delete.
+
+        The service reads the live table's catalogue at start and follows it as
+        the pipeline migrates it; `read_at` says when it last read it.
+        """
+        return Response(TableLayoutSerializer(current_layout()).data)
 
 
 class ProbeView(APIView):
@@ -284,7 +279,12 @@ class HealthView(ProbeView):
 
 
 class ReadinessView(ProbeView):
-    """Readiness: the database answers and the media table is readable."""
+    """Readiness: the database answers and the list's own query works.
+
+    That query reads one row with the served columns and the soft-delete rule,
+    so "ready" means the list works; a table without a column the service
+    needs is named.
+    """
 
     @extend_schema(
         summary="Readiness",
@@ -326,13 +326,26 @@ class ReadinessView(ProbeView):
                 details="The database does not answer.",
             )
             return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        table = Media._meta.db_table
         try:
-            Media.objects.exists()  # SELECT 1 ... LIMIT 1: no sort, no scan
+            layout = current_layout()
+            if layout.exists and not layout.missing_required:
+                media_probe()
         except DatabaseError:
-            body.update(
-                status="unavailable",
-                media_table="unreadable",
-                details=f"The table {Media._meta.db_table} cannot be read.",
+            return self.not_ready(body, "unreadable", f"The table {table} cannot be read.")
+        if not layout.exists:
+            return self.not_ready(body, "missing", f"The table {table} does not exist.")
+        if layout.missing_required:
+            return self.not_ready(
+                body,
+                "incomplete",
+                f"The table {table} lacks what the service needs: "
+                + ", ".join(layout.missing_required)
+                + ".",
             )
-            return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         return Response(body)
+
+    @staticmethod
+    def not_ready(body, media_table, details):
+        body.update(status="unavailable", media_table=media_table, details=details)
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)

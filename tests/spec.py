@@ -35,3 +35,128 @@ COLUMNS = [
     "created_at",
     "updated_at",
 ]
+
+# The generations the suite runs its table tests on (media/ddl.py builds them):
+# G0, G1 before soft delete (Flyway 23), and today's G2.
+GENERATIONS_UNDER_TEST = ("g0", "g1-v23", "g2")
+
+# G1's metadata columns beyond the 32, in table order (media-table.md, "G1").
+G1_EXTRAS = [
+    "budget",
+    "revenue",
+    "runtime",
+    "origin_country",
+    "production_companies",
+    "production_countries",
+    "production_status",
+    "original_language",
+    "spoken_languages",
+    "original_media_title",
+    "tagline",
+    "overview",
+    "tmdb_rating",
+    "tmdb_votes",
+]
+# The known columns each generation has beyond the 32: served after them.
+EXTRA_KEYS = {
+    "g0": [],
+    "g1-v18": G1_EXTRAS,
+    "g1-v23": G1_EXTRAS,
+    "g1-v27": [*G1_EXTRAS, "deleted_at"],
+    "g2": ["deleted_at"],
+}
+# Labels of each generation's enums (media-table.md).
+PIPELINE_STATUSES = {
+    "g0": [
+        "ingested",
+        "paused",
+        "parsed",
+        "metadata_collected",
+        "rejected",
+        "queued",
+        "downloading",
+        "downloaded",
+        "transferred",
+        "complete",
+    ],
+    "g1": [
+        "ingested",
+        "paused",
+        "parsed",
+        "rejected",
+        "file_accepted",
+        "metadata_collected",
+        "media_accepted",
+        "downloading",
+        "downloaded",
+        "transferred",
+        "complete",
+    ],
+}
+MEDIA_TYPES = {
+    "g0": ["movie", "tv_show", "tv_season"],
+    "g1-v23": ["movie", "tv_show", "tv_season", "unknown"],
+    "g1": ["movie", "tv_show", "tv_season", "unknown", "tv_episode_pack"],
+}
+
+
+def pipeline_statuses(generation: str) -> list[str]:
+    return PIPELINE_STATUSES["g0" if generation == "g0" else "g1"]
+
+
+def media_types(generation: str) -> list[str]:
+    if generation in ("g0", "g1-v23", "g1-v18"):
+        return MEDIA_TYPES["g0" if generation == "g0" else "g1-v23"]
+    return MEDIA_TYPES["g1"]
+
+
+def as_served(item: dict, generation: str) -> dict:
+    """An item of the 32 keys as a generation serves it: its extras added (null, but G1's
+    spoken_languages, which holds `language`)."""
+    served = dict(item)
+    for key in EXTRA_KEYS[generation]:
+        served[key] = item["language"] if key == "spoken_languages" else None
+    return served
+
+
+REJECTION_STATUSES = ["unfiltered", "accepted", "rejected", "override"]
+RSS_SOURCES = ["yts.mx", "episodefeed.com"]
+# Every label any generation has had, in each enum's order where they share one.
+ALL_MEDIA_TYPES = MEDIA_TYPES["g1"]
+ALL_PIPELINE_STATUSES = [*PIPELINE_STATUSES["g1"], "queued"]
+
+ARRAY_COLUMNS = {
+    "genre",
+    "language",
+    "origin_country",
+    "production_companies",
+    "production_countries",
+    "spoken_languages",
+}
+# The keys G2 reads from atp.training (api-contract.md, "Across the table's generations").
+TRAINING_KEYS = ["genre", "language", "rt_score", "metascore", "imdb_rating", "imdb_votes"]
+
+
+def table_columns(generation: str) -> list[str]:
+    """The known columns of a generation's atp.media, in table order."""
+    if generation == "g0":
+        return COLUMNS
+    head = COLUMNS[: COLUMNS.index("genre")]
+    tail = ["resolution", "video_codec", "upload_type", "audio_codec", "created_at", "updated_at"]
+    if generation == "g2":
+        return [*head, *tail, "deleted_at"]
+    metadata = [
+        *G1_EXTRAS[: G1_EXTRAS.index("spoken_languages") + 1],
+        "genre",
+        *G1_EXTRAS[G1_EXTRAS.index("original_media_title") :],
+        "rt_score",
+        "metascore",
+        "imdb_rating",
+        "imdb_votes",
+    ]
+    return [*head, *metadata, *tail, *(["deleted_at"] if generation == "g1-v27" else [])]
+
+
+def sortable_columns(generation: str) -> list[str]:
+    """What sort_by takes: the table's own scalar columns."""
+    return [column for column in table_columns(generation) if column not in ARRAY_COLUMNS]

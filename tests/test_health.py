@@ -77,8 +77,8 @@ def test_readiness_answers_503_when_the_media_table_is_missing(api_client, db):
     assert without_latency(response.json()) == {
         "status": "unavailable",
         "database": "ok",
-        "media_table": "unreadable",
-        "details": f"The table {Media._meta.db_table} cannot be read.",
+        "media_table": "missing",
+        "details": f"The table {Media._meta.db_table} does not exist.",
     }
 
 

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django_guid.log_filters import CorrelationId
 
 from media.models import Media, RejectionStatusChange
-from tests.conftest import fetch_row
+from tests.conftest import break_reads, break_writes, fetch_row
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
@@ -573,18 +573,12 @@ def leaked_internals(response):
     return [label for label, pattern in patterns.items() if re.search(pattern, text)]
 
 
-def rename_media_title_column():
-    # Inside the test's transaction: the db fixture rolls it back.
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {TABLE} RENAME COLUMN media_title TO media_title_gone")
-
-
 @pytest.mark.parametrize("path", [LIST, DETAIL, f"{LIST}?media_title=Under&sort_by=media_title"])
 def test_sql_error_body_carries_no_sql_no_settings_and_no_traceback(
     api_client, sample_media, path, settings
 ):
     settings.DEBUG = False
-    rename_media_title_column()
+    break_reads()
 
     response = api_client.get(path)
 
@@ -597,8 +591,7 @@ def test_patch_sql_error_body_carries_no_sql_no_settings_and_no_traceback(
     operator_client, sample_media, settings
 ):
     settings.DEBUG = False
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {TABLE} RENAME COLUMN rejection_status TO rejection_state")
+    break_writes()
 
     response = operator_client.patch(PATCH_PATH, ACCEPT, format="json")
 
@@ -828,7 +821,7 @@ def test_each_request_logs_exactly_one_line_with_method_path_status_duration_and
 
 
 def test_a_server_error_logs_one_request_line_at_error_level(api_client, sample_media, request_log):
-    rename_media_title_column()
+    break_reads()
 
     response = api_client.get(LIST, headers={"X-Request-ID": "log-line-500"})
 

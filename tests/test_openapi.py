@@ -6,8 +6,17 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
-from media.models import MediaType, PipelineStatus, RejectionStatus
-from tests.spec import COLUMNS
+from tests.spec import (
+    ALL_MEDIA_TYPES,
+    ALL_PIPELINE_STATUSES,
+    COLUMNS,
+    G1_EXTRAS,
+    REJECTION_STATUSES,
+    sortable_columns,
+)
+
+# What an item may carry on some generation: the 32 keys always, the extras when present.
+OPTIONAL_KEYS = [*G1_EXTRAS, "deleted_at"]
 
 LIST_PARAMETERS = {
     "media_type",
@@ -17,6 +26,7 @@ LIST_PARAMETERS = {
     "imdb_id",
     "hash",
     "media_title",
+    "include_deleted",
     "sort_by",
     "sort_order",
     "limit",
@@ -91,9 +101,9 @@ def test_schema_documents_every_list_query_parameter(schema):
 @pytest.mark.parametrize(
     ("name", "values"),
     [
-        ("media_type", MediaType.values),
-        ("pipeline_status", PipelineStatus.values),
-        ("rejection_status", RejectionStatus.values),
+        ("media_type", ALL_MEDIA_TYPES),
+        ("pipeline_status", ALL_PIPELINE_STATUSES),
+        ("rejection_status", REJECTION_STATUSES),
         ("sort_order", ["asc", "desc"]),
     ],
 )
@@ -104,13 +114,19 @@ def test_schema_lists_the_enum_of_each_enum_parameter(schema, name, values):
     assert sorted(resolve(schema, parameter["schema"])["enum"]) == sorted(values)
 
 
-def test_schema_lists_the_sortable_columns_for_sort_by(schema):
+def test_schema_lists_every_column_some_generation_can_sort_on_for_sort_by(schema):
     parameters = operation(schema, "/rear-diff/media", "get")["parameters"]
     (sort_by,) = [p for p in parameters if p["name"] == "sort_by"]
 
     enum = set(resolve(schema, sort_by["schema"])["enum"])
-    assert {"created_at", "updated_at", "hash", "media_title", "release_year"} <= enum
-    assert enum <= set(COLUMNS)
+    assert enum == {*sortable_columns("g0"), *sortable_columns("g1-v27")}
+
+
+def assert_documents_an_item(schema, reference):
+    """The 32 keys always present (required); the extras optional, so clients stay stable."""
+    item = resolve(schema, reference)
+    assert list(item["properties"]) == [*COLUMNS, *OPTIONAL_KEYS]
+    assert set(item["required"]) == set(COLUMNS)
 
 
 def test_schema_types_error_status_as_boolean(schema):
@@ -127,7 +143,7 @@ def test_schema_bounds_limit_1_to_1000_and_offset_from_0(schema):
     assert (limit["type"], limit["minimum"], limit["maximum"]) == ("integer", 1, 1000)
     assert limit.get("default") == 100
     offset = parameters["offset"]["schema"]
-    assert (offset["type"], offset["minimum"]) == ("integer", 0)
+    assert (offset["type"], offset["minimum"], offset["maximum"]) == ("integer", 0, 2**63 - 1)
 
 
 def test_schema_documents_the_list_envelope(schema):
@@ -136,7 +152,7 @@ def test_schema_documents_the_list_envelope(schema):
     assert set(envelope["required"]) == {"data", "pagination"}
     data = envelope["properties"]["data"]
     assert data["type"] == "array"
-    assert list(resolve(schema, data["items"])["properties"]) == COLUMNS
+    assert_documents_an_item(schema, data["items"])
     pagination = resolve(schema, envelope["properties"]["pagination"])
     assert set(pagination["properties"]) == {"total", "limit", "offset", "next", "previous"}
     assert set(pagination["required"]) == {"total", "limit", "offset", "next", "previous"}
@@ -164,7 +180,7 @@ def test_schema_documents_the_patch_request_body(schema):
     assert set(request["properties"]) == {"hash", "rejection_status"}
     assert set(request["required"]) == {"hash", "rejection_status"}
     status = resolve(schema, request["properties"]["rejection_status"])
-    assert sorted(status["enum"]) == sorted(RejectionStatus.values)
+    assert sorted(status["enum"]) == sorted(REJECTION_STATUSES)
 
 
 def test_schema_documents_the_patch_responses(schema):
@@ -172,7 +188,7 @@ def test_schema_documents_the_patch_responses(schema):
 
     ok = response_schema(schema, op, 200)
     assert {"success", "message", "data"} <= set(ok["properties"])
-    assert list(resolve(schema, ok["properties"]["data"])["properties"]) == COLUMNS
+    assert_documents_an_item(schema, ok["properties"]["data"])
     for status in (400, 404, 500):
         error = response_schema(schema, op, status)
         assert {"success", "error", "message"} <= set(error["properties"]), status

@@ -425,7 +425,7 @@ def test_deep_pages_read_by_key_equal_the_pages_sorted_whole(
     make_media(n=45, seed=31)
     pages = {}
     for depth in (10**9, 0):  # never / always sort keys only
-        monkeypatch.setattr("media.views.DEFERRED_JOIN_DEPTH", depth)
+        monkeypatch.setattr("media.selectors.DEFERRED_JOIN_DEPTH", depth)
         pages[depth] = [
             api_client.get(f"/rear-diff/media?{query}&limit=7&offset={offset}").json()
             for offset in range(0, 49, 7)

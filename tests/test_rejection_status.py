@@ -11,7 +11,8 @@ import pytest
 from django.db import connection
 
 from media.models import Media
-from tests.conftest import fetch_row
+from tests.conftest import break_reads, break_writes, fetch_row
+from tests.spec import table_columns
 
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 ABSENT_HASH = "0123456789abcdef0123456789abcdef01234567"
@@ -193,13 +194,13 @@ def test_patch_leaves_every_other_row_untouched(operator_client, make_media):
 
 
 def test_patch_update_statement_sets_only_the_rejection_status_column(
-    operator_client, sample_media
+    operator_client, sample_media, media_table
 ):
     """A BEFORE UPDATE OF <every other column> trigger fires if the UPDATE names any of them."""
     other_columns = ", ".join(
-        connection.ops.quote_name(field.column)
-        for field in Media._meta.concrete_fields
-        if field.column != "rejection_status"
+        connection.ops.quote_name(column)
+        for column in table_columns(media_table)
+        if column != "rejection_status"
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -562,29 +563,8 @@ SQL_TRACES = re.compile(
 )
 
 
-def rename_rejection_status_column():
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {TABLE} RENAME COLUMN rejection_status TO rejection_state")
-
-
-def replace_updated_at_trigger_with_one_that_raises():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            CREATE OR REPLACE FUNCTION "atp".media_set_updated_at() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'disk quota exceeded on tablespace atp_media';
-            END;
-            $$
-            """
-        )
-
-
 @pytest.mark.parametrize(
-    "break_database",
-    [rename_rejection_status_column, replace_updated_at_trigger_with_one_that_raises],
-    ids=["column-renamed", "trigger-raises"],
+    "break_database", [break_reads, break_writes], ids=["reads-fail", "trigger-raises"]
 )
 def test_patch_database_error_answers_500_without_sql_and_with_the_request_id(
     operator_client, sample_media, break_database
@@ -607,7 +587,7 @@ def test_patch_database_error_answers_500_without_sql_and_with_the_request_id(
 
 def test_patch_database_error_leaves_the_row_unchanged(operator_client, sample_media):
     before = fetch_row(SAMPLE_HASH)
-    replace_updated_at_trigger_with_one_that_raises()
+    break_writes()
 
     response = patch(
         operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}
@@ -621,7 +601,7 @@ def test_patch_database_error_with_debug_on_carries_the_error_text(
     operator_client, sample_media, settings
 ):
     settings.DEBUG = True
-    replace_updated_at_trigger_with_one_that_raises()
+    break_writes()
 
     response = patch(
         operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}
@@ -637,7 +617,7 @@ def test_patch_database_error_with_debug_on_carries_the_error_text(
 def test_patch_database_error_is_logged_with_the_request_id_and_the_error(
     operator_client, sample_media, caplog
 ):
-    replace_updated_at_trigger_with_one_that_raises()
+    break_writes()
 
     response = patch(
         operator_client, SAMPLE_HASH, {"hash": SAMPLE_HASH, "rejection_status": "accepted"}

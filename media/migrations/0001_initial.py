@@ -116,7 +116,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "media",
                 # The schema comes from MEDIA_SCHEMA, so the state follows the
                 # setting instead of recording one deployment's schema.
-                "db_table": media.models.media_table_name(),
+                "db_table": media.models.table_name("media"),
                 "ordering": ["-created_at", "-hash"],
                 "managed": False,
             },

@@ -12,8 +12,8 @@ import django
 def main() -> None:
     rows, seed, batch = (int(arg) for arg in sys.argv[1:4])
     django.setup()
-    from media.management.commands.media_generate import media_generate
-    from media.schema import create_media_table
+    from media.ddl import create_media_table
+    from media.generate import media_generate
 
     create_media_table(replace=True)
     media_generate(rows=rows, seed=seed, batch=batch)

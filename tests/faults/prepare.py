@@ -17,9 +17,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from media.management.commands.media_generate import media_generate
+    from media.ddl import create_media_table
+    from media.generate import media_generate
     from media.models import Media
-    from media.schema import create_media_table
 
     call_command("migrate", interactive=False, verbosity=0)
     create_media_table()

@@ -3,18 +3,20 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from media.management.commands.media_generate import media_generate
+from media.ddl import LATEST, create_media_table
+from media.generate import media_generate
+from media.layout import refresh_layout
 from media.models import Media
 from media.operators import operator_create, token_issue
-from media.schema import create_media_table
 
 DEMO_OPERATOR = "demo-operator"
 
 
 class Command(BaseCommand):
     help = (
-        "On the embedded database only: create the media table from media/sql and "
-        "fill it with demo rows when it is empty, and make a demo operator with a token."
+        "On the embedded database only: create the media table as the pipeline has it today "
+        "(media/sql, with atp.training) and fill it with demo rows when it is empty, and make "
+        "a demo operator with a token."
     )
 
     def add_arguments(self, parser):
@@ -32,7 +34,8 @@ class Command(BaseCommand):
             return
         table = Media._meta.db_table
         if create_media_table():
-            self.stdout.write(f"Created {table} from media/sql/media_table.sql.")
+            self.stdout.write(f"Created {table} as the pipeline has it today ({LATEST}).")
+        refresh_layout()
         if Media.objects.exists():
             self.stdout.write(f"{table} already has rows; keeping them.")
         else:

@@ -92,7 +92,8 @@ def list_statements(query_string: str) -> list[str]:
         response = view(request)
     if response.status_code != 200:
         raise CommandError(f"The list answered {response.status_code} for ?{query_string}")
-    return captured
+    # The reads, without the transaction control around them.
+    return [statement for statement in captured if statement.lstrip().upper().startswith("SELECT")]
 
 
 def time_statements(statements: list[str], repeat: int) -> float:

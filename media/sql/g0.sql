@@ -1,8 +1,8 @@
 -- The media pipeline's table, reproduced exactly (see shared spec media-table.md).
 --
--- One source for the demo database (manage.py media_create_table) and the test
--- database (tests/conftest.py). Names are unqualified on purpose: the loader
--- runs this file with search_path set to the media schema, as the pipeline does.
+-- G0 (spring 2025): 32 columns; triggers.sql adds triggers 1-4. Names are
+-- unqualified on purpose: the loader (media/ddl.py) runs this file with
+-- search_path set to the media schema, as the pipeline does.
 
 CREATE TYPE media_type AS ENUM ('movie', 'tv_show', 'tv_season');
 
@@ -58,65 +58,3 @@ CREATE TABLE media (
 
 CREATE INDEX media_imdb_id_idx ON media (imdb_id);
 CREATE INDEX media_pipeline_status_idx ON media (pipeline_status);
-
--- Triggers: all BEFORE UPDATE, FOR EACH ROW. PostgreSQL fires triggers of the
--- same kind in name order, hence the numbered names.
-
--- 1. updated_at is refreshed on every update.
-CREATE FUNCTION media_set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    NEW.updated_at := now();
-    RETURN NEW;
-END;
-$$;
-
-CREATE TRIGGER media_10_set_updated_at
-    BEFORE UPDATE ON media
-    FOR EACH ROW EXECUTE FUNCTION media_set_updated_at();
-
--- 2. Back to 'ingested' from anything else: the row starts over.
-CREATE FUNCTION media_reset_on_ingest() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.pipeline_status = 'ingested' AND OLD.pipeline_status <> 'ingested' THEN
-        IF OLD.rejection_status <> 'override' THEN
-            NEW.rejection_status := 'unfiltered';
-        END IF;
-        NEW.rejection_reason := NULL;
-        NEW.error_condition := NULL;
-        NEW.error_status := false;
-    END IF;
-    RETURN NEW;
-END;
-$$;
-
-CREATE TRIGGER media_20_reset_on_ingest
-    BEFORE UPDATE ON media
-    FOR EACH ROW EXECUTE FUNCTION media_reset_on_ingest();
-
--- 3. No error, no error condition.
-CREATE FUNCTION media_clear_error_condition() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.error_status = false THEN
-        NEW.error_condition := NULL;
-    END IF;
-    RETURN NEW;
-END;
-$$;
-
-CREATE TRIGGER media_30_clear_error_condition
-    BEFORE UPDATE ON media
-    FOR EACH ROW EXECUTE FUNCTION media_clear_error_condition();
-
--- 4. A rejection reason only while the row is rejected.
-CREATE FUNCTION media_clear_rejection_reason() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.rejection_status <> 'rejected' THEN
-        NEW.rejection_reason := NULL;
-    END IF;
-    RETURN NEW;
-END;
-$$;
-
-CREATE TRIGGER media_40_clear_rejection_reason
-    BEFORE UPDATE ON media
-    FOR EACH ROW EXECUTE FUNCTION media_clear_rejection_reason();
