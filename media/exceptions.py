@@ -1,15 +1,17 @@
 """One exception handler for every error the API answers.
 
-Two body shapes, both from the contract:
-- reads:   {"error": <title>, "details": <messages>}
-- the PATCH command: {"success": false, "error": <title>, "message": <sentence>}
-A view picks the shape with its `error_format` attribute (the PATCH action sets
-it through @action's initkwargs). Database failures are logged with the request
+Two body shapes, both from the contract, each built by the serializer that
+documents it (media.serializers):
+- reads (ErrorShape.READ):        {"error": <title>, "details": <messages>}
+- commands (ErrorShape.COMMAND):  {"success": false, "error": <title>, "message": <sentence>}
+A view picks the shape with its `error_shape` attribute (a write action sets it
+through @action's initkwargs). Database failures are logged with the request
 id; the body carries the id and, unless DEBUG is on, nothing of the error.
 https://www.django-rest-framework.org/api-guide/exceptions/#custom-exception-handling
 """
 
 import logging
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -21,11 +23,17 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from media.serializers import HASH_MISMATCH, CommandErrorSerializer, ErrorSerializer
+
 logger = logging.getLogger(__name__)
 
-QUERY = "query"
-COMMAND = "command"
 
+class ErrorShape(StrEnum):
+    READ = "read"
+    COMMAND = "command"
+
+
+# Titles of DRF's own exceptions, by status; ours carry a `title`.
 TITLES = {
     400: "Invalid request",
     401: "Authentication required",
@@ -33,21 +41,32 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     406: "Not acceptable",
-    413: "Request body too large",
-    412: "Precondition failed",
     415: "Unsupported media type",
     429: "Too many requests",
 }
+# Validation codes that name their own title (the serializer raising them says why).
+CODE_TITLES = {HASH_MISMATCH: "Hash mismatch"}
 
 
-class MediaNotFound(exceptions.NotFound):
+class MediaError(exceptions.APIException):
+    """An error of this API: a title for the body, and optional `details` beside the message."""
+
+    title = "Error"
+
+    def __init__(self, message, *, details=None):
+        super().__init__(message)
+        self.details = details
+
+
+class MediaNotFound(MediaError):
+    status_code = status.HTTP_404_NOT_FOUND
     title = "Media not found"
 
     def __init__(self, hash_value):
         super().__init__(f"No media found with hash: {hash_value}")
 
 
-class MediaDeleted(exceptions.APIException):
+class MediaDeleted(MediaError):
     status_code = status.HTTP_409_CONFLICT
     title = "Media deleted"
 
@@ -58,12 +77,7 @@ class MediaDeleted(exceptions.APIException):
         )
 
 
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    title = "Request body too large"
-
-
-class PreconditionFailed(exceptions.APIException):
+class PreconditionFailed(MediaError):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     title = "Precondition failed"
 
@@ -72,6 +86,28 @@ class PreconditionFailed(exceptions.APIException):
             f"Media {hash_value} has changed since it was read (its ETag is now {current_etag}); "
             "read it again and retry."
         )
+
+
+class RequestTooLarge(MediaError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    title = "Request body too large"
+
+
+class QueryTimeout(MediaError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    title = "Query timeout"
+
+
+def error_body(shape, title, text, *, details=None, request_id=None) -> dict:
+    """The body of an error in `shape`; `details` and `request_id` only when given."""
+    if shape == ErrorShape.COMMAND:
+        body = {"success": False, "error": title, "message": text, "details": details}
+        serializer = CommandErrorSerializer
+    else:
+        body = {"error": title, "details": text if details is None else details}
+        serializer = ErrorSerializer
+    body["request_id"] = request_id
+    return serializer({k: v for k, v in body.items() if v is not None}).data
 
 
 def _messages(detail):
@@ -87,18 +123,28 @@ def _messages(detail):
     return [str(detail)]
 
 
+def _codes(codes):
+    if isinstance(codes, dict):
+        return {code for value in codes.values() for code in _codes(value)}
+    if isinstance(codes, list):
+        return {code for item in codes for code in _codes(item)}
+    return {codes}
+
+
 def _title(exc, default):
-    if isinstance(exc, exceptions.ValidationError) and "hash_mismatch" in str(exc.get_codes()):
-        return "Hash mismatch"
+    if isinstance(exc, exceptions.ValidationError):
+        titled = _codes(exc.get_codes()) & CODE_TITLES.keys()
+        if titled:
+            return CODE_TITLES[min(titled)]
     return getattr(exc, "title", None) or TITLES.get(exc.status_code, default)
 
 
 def exception_handler(exc, context):
     view = context.get("view")
-    error_format = getattr(view, "error_format", QUERY)
+    shape = getattr(view, "error_shape", ErrorShape.READ)
 
     if isinstance(exc, DatabaseError):
-        return _database_error(exc, error_format)
+        return _database_error(exc, shape)
     if isinstance(exc, RequestDataTooBig):
         # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
         exc = RequestTooLarge(
@@ -109,19 +155,15 @@ def exception_handler(exc, context):
     if response is None:
         # Anything else escaped a view: log it, answer 500 in the same shape.
         logger.exception("Unhandled error in %s", view.__class__.__name__ if view else "view")
-        return _server_error(exc, error_format, "Internal server error")
+        return _server_error(exc, shape, "Internal server error")
 
     exc = _as_api_exception(exc)
     title = _title(exc, response.status_text)
-    if error_format == COMMAND:
-        messages = _messages(exc.detail)
-        body = {"success": False, "error": title, "message": " ".join(messages)}
-        if isinstance(exc.detail, dict):
-            body["details"] = exc.detail
+    if shape == ErrorShape.COMMAND:
+        details = exc.detail if isinstance(exc.detail, dict) else getattr(exc, "details", None)
+        response.data = error_body(shape, title, " ".join(_messages(exc.detail)), details=details)
     else:
-        details = exc.detail
-        body = {"error": title, "details": details}
-    response.data = body
+        response.data = error_body(shape, title, exc.detail, details=getattr(exc, "details", None))
     return response
 
 
@@ -134,27 +176,22 @@ def _as_api_exception(exc):
     return exc
 
 
-def _database_error(exc, error_format):
+def _database_error(exc, shape):
     if isinstance(exc.__cause__, QueryCanceled):
         # statement_timeout cut the query: the worker is free again; say so.
         logger.warning("Query cancelled by statement_timeout: %s", exc)
-        message = (
+        timeout = QueryTimeout(
             "The database did not answer within the time limit; narrow the request "
             "or try again later."
         )
-        body = (
-            {"success": False, "error": "Query timeout", "message": message}
-            if error_format == COMMAND
-            else {"error": "Query timeout", "details": message}
-        )
-        body["request_id"] = get_guid()
-        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        body = error_body(shape, timeout.title, timeout.detail, request_id=get_guid())
+        return Response(body, status=timeout.status_code)
     logger.error("Database error (request %s): %s", get_guid(), exc, exc_info=exc)
-    title = "Database error" if error_format == COMMAND else "Database error occurred"
-    return _server_error(exc, error_format, title)
+    title = "Database error" if shape == ErrorShape.COMMAND else "Database error occurred"
+    return _server_error(exc, shape, title)
 
 
-def _server_error(exc, error_format, title):
+def _server_error(exc, shape, title):
     request_id = get_guid()
     if settings.DEBUG:
         text = f"{exc.__class__.__name__}: {exc}"
@@ -163,39 +200,29 @@ def _server_error(exc, error_format, title):
             "The request could not be completed; "
             f"the log has the details under request id {request_id}."
         )
-    if error_format == COMMAND:
-        body = {"success": False, "error": title, "message": text}
-    else:
-        body = {"error": title, "details": text}
-    body["request_id"] = request_id
+    body = error_body(shape, title, text, request_id=request_id)
     return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 def bad_request(request, exception=None):
     """handler400: a disallowed Host header or other suspicious request, in JSON."""
-    return JsonResponse({"error": "Invalid request", "details": "Bad request."}, status=400)
+    return JsonResponse(error_body(ErrorShape.READ, TITLES[400], "Bad request."), status=400)
 
 
 def forbidden(request, exception=None):
     """handler403: a refusal outside DRF's views (CSRF on a plain view), in JSON."""
-    return JsonResponse({"error": "Permission denied", "details": "Forbidden."}, status=403)
+    return JsonResponse(error_body(ErrorShape.READ, TITLES[403], "Forbidden."), status=403)
 
 
 def not_found(request, exception=None):
     """handler404: an unknown path answers JSON, never Django's HTML page."""
-    return JsonResponse(
-        {"error": "Not found", "details": f"No endpoint at {request.path}"}, status=404
-    )
+    body = error_body(ErrorShape.READ, "Not found", f"No endpoint at {request.path}")
+    return JsonResponse(body, status=404)
 
 
 def server_error(request):
     """handler500: a crash outside DRF's views answers JSON with the request id."""
     request_id = get_guid()
-    return JsonResponse(
-        {
-            "error": "Internal server error",
-            "details": f"The log has the details under request id {request_id}.",
-            "request_id": request_id,
-        },
-        status=500,
-    )
+    text = f"The log has the details under request id {request_id}."
+    body = error_body(ErrorShape.READ, "Internal server error", text, request_id=request_id)
+    return JsonResponse(body, status=500)

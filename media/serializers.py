@@ -12,6 +12,8 @@ from media.layout import CONTRACT_KEYS, current_layout
 from media.models import HASH_REGEX, Media, RejectionStatus, RejectionStatusChange
 
 HASH_MESSAGE = "hash must be 40 hexadecimal characters"
+# The code of the body-hash-differs-from-path error; its title is "Hash mismatch".
+HASH_MISMATCH = "hash_mismatch"
 
 
 def utc_timestamp(value: datetime | None) -> str | None:
@@ -111,7 +113,7 @@ class RejectionStatusUpdateSerializer(serializers.Serializer):
         path_hash = self.context.get("path_hash", attrs["hash"])
         if attrs["hash"] != path_hash.lower():
             raise serializers.ValidationError(
-                "Path hash and body hash do not match", code="hash_mismatch"
+                "Path hash and body hash do not match", code=HASH_MISMATCH
             )
         return attrs
 

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from media.exceptions import COMMAND, QUERY
+from media.exceptions import ErrorShape
 from media.filters import INCLUDE_DELETED_HELP, ItemQueryForm, MediaFilter
 from media.layout import current_layout
 from media.models import HASH_PATTERN_ECMA, Media, RejectionStatusChange
@@ -125,7 +125,7 @@ class MediaViewSet(viewsets.GenericViewSet):
     # Any path segment reaches the views (the router's default refuses dots), so
     # a malformed hash gets the endpoint's own error shape, not a routing 404.
     lookup_value_regex = "[^/]+"
-    error_format = QUERY
+    error_shape = ErrorShape.READ
 
     def list(self, request):
         page = media_list(query=request.query_params)
@@ -190,7 +190,7 @@ class MediaViewSet(viewsets.GenericViewSet):
         methods=["patch"],
         url_path="rejection-status",
         url_name="rejection-status",
-        error_format=COMMAND,
+        error_shape=ErrorShape.COMMAND,
         filterset_class=None,
         pagination_class=None,
         throttle_classes=[AnonRateThrottle, WriteRateThrottle],
