@@ -178,72 +178,23 @@ def generate_record(
     info_hash = hashlib.sha1(f"{seed}:{index}".encode(), usedforsecurity=False).hexdigest()
     media_type = _weighted(rng, TYPE_WEIGHTS, layout.labels("media_type"))
     status = _weighted(rng, STATUS_WEIGHTS, layout.labels("pipeline_status"))
-    title = " ".join(rng.sample(WORDS, rng.randint(1, 4)))
-    year = rng.randint(1950, 2026) if rng.random() > 0.03 else None
-    season = episode = None
-    if media_type != MediaType.MOVIE:
-        season = rng.randint(1, 12)
-        episode = rng.randint(1, 24) if media_type == MediaType.TV_SHOW else None
-    rejection = RejectionStatus.UNFILTERED
-    if status == PipelineStatus.REJECTED:
-        rejection = RejectionStatus.REJECTED
-    elif status not in EARLY_STATUSES:
-        rejection = rng.choices(
-            [RejectionStatus.ACCEPTED, RejectionStatus.OVERRIDE], weights=[95, 5]
-        )[0]
-    error_status = rng.random() < 0.05
-    resolution, upload_type = rng.choice(RESOLUTIONS), rng.choice(UPLOAD_TYPES)
-    tag = f"S{season:02d}" if season else str(year or "")
-    original_title = f"{title} ({tag}) [{resolution}] [{upload_type}]"
-    if media_type == MediaType.MOVIE:
-        rss_source, link = "yts.mx", f"https://yts.mx/torrent/download/{info_hash.upper()}"
-        original_title += " [YTS.MX]"
-    else:
-        rss_source, link = "episodefeed.com", f"magnet:?xt=urn:btih:{info_hash}"
+    record = {
+        **_torrent(rng, info_hash, media_type),
+        **_pipeline_state(rng, status),
+    }
+    has_metadata = status not in EARLY_STATUSES
+    record.update(_paths(record, has_metadata))
     created = EPOCH + timedelta(
         seconds=rng.randrange(SPAN_SECONDS), microseconds=rng.randrange(10**6)
     )
-    folder = "movies" if media_type == MediaType.MOVIE else "tv"
-    has_metadata = status not in EARLY_STATUSES
-    downloaded = status in (
-        PipelineStatus.DOWNLOADED,
-        PipelineStatus.TRANSFERRED,
-        PipelineStatus.COMPLETE,
+    record.update(
+        imdb_id=f"tt{rng.randrange(10**6, 10**8):07d}" if has_metadata else None,
+        tmdb_id=rng.randint(1, 1_500_000) if has_metadata else None,
+        created_at=created,
+        updated_at=created + timedelta(seconds=rng.randrange(0, 14 * 24 * 3600)),
+        deleted_at=None,
+        **(_metadata(rng, record["media_title"] or "") if has_metadata else {}),
     )
-    record = {
-        "hash": info_hash,
-        "media_type": media_type,
-        "media_title": title if status != PipelineStatus.INGESTED else None,
-        "season": season,
-        "episode": episode,
-        "release_year": year,
-        "pipeline_status": status,
-        "error_status": error_status,
-        "error_condition": rng.choice(ERRORS) if error_status else None,
-        "rejection_status": rejection,
-        "rejection_reason": rng.choice(REJECTION_REASONS)
-        if rejection == RejectionStatus.REJECTED
-        else None,
-        "parent_path": f"/downloads/{folder}" if has_metadata else None,
-        "target_path": f"/library/{folder}/{title}"
-        if status in (PipelineStatus.TRANSFERRED, PipelineStatus.COMPLETE)
-        else None,
-        "original_title": original_title,
-        "original_path": f"/downloads/{folder}/{original_title}" if downloaded else None,
-        "original_link": link,
-        "rss_source": rss_source,
-        "uploader": rng.choice(UPLOADERS),
-        "imdb_id": f"tt{rng.randrange(10**6, 10**8):07d}" if has_metadata else None,
-        "tmdb_id": rng.randint(1, 1_500_000) if has_metadata else None,
-        "resolution": resolution,
-        "video_codec": rng.choice(VIDEO_CODECS),
-        "upload_type": upload_type,
-        "audio_codec": rng.choice(AUDIO_CODECS),
-        "created_at": created,
-        "updated_at": created + timedelta(seconds=rng.randrange(0, 14 * 24 * 3600)),
-        "deleted_at": None,
-        **(_metadata(rng, title) if has_metadata else {}),
-    }
     if rng.random() < deleted_share and layout.soft_delete:
         # As trigger 5 leaves a row a person deleted.
         record.update(
@@ -253,6 +204,81 @@ def generate_record(
         )
     record["has_training"] = has_metadata and rng.random() < training_share
     return record
+
+
+def _torrent(rng: random.Random, info_hash: str, media_type: str) -> dict:
+    """What the RSS feed says of a torrent: its title, release and encoding."""
+    title = " ".join(rng.sample(WORDS, rng.randint(1, 4)))
+    year = rng.randint(1950, 2026) if rng.random() > 0.03 else None
+    season = episode = None
+    if media_type != MediaType.MOVIE:
+        season = rng.randint(1, 12)
+        episode = rng.randint(1, 24) if media_type == MediaType.TV_SHOW else None
+    resolution, upload_type = rng.choice(RESOLUTIONS), rng.choice(UPLOAD_TYPES)
+    tag = f"S{season:02d}" if season else str(year or "")
+    original_title = f"{title} ({tag}) [{resolution}] [{upload_type}]"
+    if media_type == MediaType.MOVIE:
+        rss_source, link = "yts.mx", f"https://yts.mx/torrent/download/{info_hash.upper()}"
+        original_title += " [YTS.MX]"
+    else:
+        rss_source, link = "episodefeed.com", f"magnet:?xt=urn:btih:{info_hash}"
+    return {
+        "hash": info_hash,
+        "media_type": media_type,
+        "media_title": title,
+        "season": season,
+        "episode": episode,
+        "release_year": year,
+        "original_title": original_title,
+        "original_link": link,
+        "rss_source": rss_source,
+        "uploader": rng.choice(UPLOADERS),
+        "resolution": resolution,
+        "video_codec": rng.choice(VIDEO_CODECS),
+        "upload_type": upload_type,
+        "audio_codec": rng.choice(AUDIO_CODECS),
+    }
+
+
+def _pipeline_state(rng: random.Random, status: str) -> dict:
+    """Where a row stands, consistent with what the triggers allow."""
+    rejection = RejectionStatus.UNFILTERED
+    if status == PipelineStatus.REJECTED:
+        rejection = RejectionStatus.REJECTED
+    elif status not in EARLY_STATUSES:
+        rejection = rng.choices(
+            [RejectionStatus.ACCEPTED, RejectionStatus.OVERRIDE], weights=[95, 5]
+        )[0]
+    error_status = rng.random() < 0.05
+    return {
+        "pipeline_status": status,
+        "error_status": error_status,
+        "error_condition": rng.choice(ERRORS) if error_status else None,
+        "rejection_status": rejection,
+        "rejection_reason": rng.choice(REJECTION_REASONS)
+        if rejection == RejectionStatus.REJECTED
+        else None,
+    }
+
+
+def _paths(record: dict, has_metadata: bool) -> dict:
+    """Where the files are, by how far the row got; the parser has not named an ingested one."""
+    status = record["pipeline_status"]
+    folder = "movies" if record["media_type"] == MediaType.MOVIE else "tv"
+    title, original_title = record["media_title"], record["original_title"]
+    downloaded = status in (
+        PipelineStatus.DOWNLOADED,
+        PipelineStatus.TRANSFERRED,
+        PipelineStatus.COMPLETE,
+    )
+    return {
+        "media_title": title if status != PipelineStatus.INGESTED else None,
+        "parent_path": f"/downloads/{folder}" if has_metadata else None,
+        "target_path": f"/library/{folder}/{title}"
+        if status in (PipelineStatus.TRANSFERRED, PipelineStatus.COMPLETE)
+        else None,
+        "original_path": f"/downloads/{folder}/{original_title}" if downloaded else None,
+    }
 
 
 def _metadata(rng: random.Random, title: str) -> dict:
