@@ -11,11 +11,12 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import environ
 import pytest
 from django.db import connection
+
+from tests.conftest import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
@@ -46,19 +47,6 @@ shown.update({name: getattr(settings, name) for name in names})
 shown.update({name: getattr(cors, name) for name in cors_names})
 print(json.dumps(shown))
 """
-
-
-def database_url():
-    """A django-environ URL for the test database this run uses (TCP or a socket folder)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"], safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or "5432"
-    if host.startswith("/"):
-        # A Unix socket folder goes in the path: postgres://user@:port//socket/dir/name
-        return f"postgres://{credentials}@:{port}/{host}/{db['NAME']}"
-    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
 
 
 def production_environment(**overrides):
