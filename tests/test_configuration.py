@@ -1,0 +1,93 @@
+"""What a deployment configures: the Docker build context."""
+
+import re
+import subprocess
+
+from tests.conftest import ROOT
+
+# --- the Docker build context (.dockerignore) ------------------------------------
+
+
+def _dockerignore_regex(pattern):
+    """A .dockerignore pattern as a regex, after Docker's rules (moby/patternmatcher):
+    `**/` any folders or none, `**` anything, `*` and `?` within one path element."""
+    regex, index = "", 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            regex, index = regex + "(?:.*/)?", index + 3
+        elif pattern.startswith("**", index):
+            regex, index = regex + ".*", index + 2
+        elif pattern[index] == "*":
+            regex, index = regex + "[^/]*", index + 1
+        elif pattern[index] == "?":
+            regex, index = regex + "[^/]", index + 1
+        else:
+            regex, index = regex + re.escape(pattern[index]), index + 1
+    return re.compile(regex)
+
+
+def in_build_context(path, dockerignore=ROOT / ".dockerignore"):
+    """Whether `docker build` sends `path`: the last pattern matching it or a parent wins."""
+    lines = dockerignore.read_text().splitlines() if dockerignore.exists() else []
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    parts = path.split("/")
+    candidates = ["/".join(parts[: end + 1]) for end in range(len(parts))]
+    included = True
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        regex = _dockerignore_regex(pattern.removeprefix("!").strip("/"))
+        if any(regex.fullmatch(candidate) for candidate in candidates):
+            included = negated
+    return included
+
+
+def dockerfile_copy_sources():
+    """The paths the Dockerfile copies from the build context (not from a build stage)."""
+    sources = []
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(word.startswith("--from") for word in words):
+            sources += words[1:-1]
+    return sources
+
+
+def tracked_files():
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return listed.splitlines()
+
+
+def test_everything_the_dockerfile_copies_is_in_the_build_context():
+    sources = dockerfile_copy_sources()
+    copied = [
+        path
+        for path in tracked_files()
+        if any(path == source.rstrip("/") or path.startswith(source) for source in sources)
+    ]
+
+    assert {"pyproject.toml", "poetry.lock", "manage.py", "config/settings.py"} <= set(copied)
+    assert [path for path in copied if not in_build_context(path)] == []
+
+
+def test_local_state_secrets_tools_and_caches_stay_out_of_the_build_context():
+    left_out = [
+        ".local/pgdata/PG_VERSION",
+        ".local/bench-pgdata/base/1/1259",
+        ".local/secret_key",
+        ".venv/bin/python",
+        ".tools/poetry/bin/poetry",
+        ".env",
+        ".git/HEAD",
+        "tests/e2e/node_modules/vite/package.json",
+        "tests/e2e/screenshots/list.png",
+        "tests/test_list.py",
+        "media/__pycache__/views.cpython-311.pyc",
+        "config/__pycache__/settings.cpython-313.pyc",
+        ".pytest_cache/v/cache/nodeids",
+        ".ruff_cache/0.8.0/123",
+        "staticfiles/rest_framework/css/default.css",
+        "openapi.json",
+    ]
+
+    assert [path for path in left_out if in_build_context(path)] == []
