@@ -1,7 +1,10 @@
-"""What a deployment configures: the Docker build context."""
+"""What a deployment configures: the Docker build context and gunicorn's settings from `.env`."""
 
 import re
+import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -91,3 +94,57 @@ def test_local_state_secrets_tools_and_caches_stay_out_of_the_build_context():
     ]
 
     assert [path for path in left_out if in_build_context(path)] == []
+
+
+# --- gunicorn reads the same .env as the settings -----------------------------------
+
+
+def gunicorn_config(tmp_path, dot_env, **environment):
+    """gunicorn's effective settings (--print-config) for config/gunicorn.py beside a `.env`.
+
+    A copy of config/ in tmp_path, so the test never writes the checkout's own
+    .env; a stand-in WSGI app, as printing the config loads the app too.
+    """
+    shutil.copytree(ROOT / "config", tmp_path / "config", ignore=shutil.ignore_patterns("__py*"))
+    (tmp_path / ".env").write_text(dot_env)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    result = subprocess.run(
+        [
+            str(gunicorn),
+            "--config",
+            "config/gunicorn.py",
+            "--print-config",
+            "wsgiref.simple_server:demo_app",
+        ],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(
+        (name.strip(), value.strip())
+        for name, _, value in (line.partition("=") for line in result.stdout.splitlines())
+    )
+
+
+def test_gunicorn_takes_its_settings_from_the_env_file(tmp_path):
+    printed = gunicorn_config(
+        tmp_path,
+        "GUNICORN_WORKERS=3\nGUNICORN_THREADS=5\nGUNICORN_BIND=127.0.0.1:8123\n"
+        "GUNICORN_TIMEOUT=17\nGUNICORN_MAX_REQUESTS=99\nFORWARDED_ALLOW_IPS=10.0.0.1\n",
+    )
+
+    assert printed["workers"] == "3"
+    assert printed["threads"] == "5"
+    assert printed["bind"] == "['127.0.0.1:8123']"
+    assert printed["timeout"] == "17"
+    assert printed["max_requests"] == "99"
+    assert printed["forwarded_allow_ips"] == "['10.0.0.1']"
+
+
+def test_the_process_environment_wins_over_the_env_file(tmp_path):
+    printed = gunicorn_config(tmp_path, "GUNICORN_WORKERS=3\n", GUNICORN_WORKERS="4")
+
+    assert printed["workers"] == "4"
