@@ -6,15 +6,61 @@ before it loads this file, so `config` imports as a package.
 https://docs.gunicorn.org/en/stable/settings.html
 """
 
-import multiprocessing
+import math
+import os
+from pathlib import Path
 
 from config.env import env
 
+# Each worker thread holds one database connection, so the default number of
+# workers is bounded: at most 8 workers x 2 threads = 16 connections per
+# replica, well under PostgreSQL's default max_connections of 100.
+MAX_DEFAULT_WORKERS = 8
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def cpu_quota(cgroup: Path = CGROUP) -> float | None:
+    """CPUs the container's CFS quota allows (cgroup v2, then v1); None when unlimited.
+
+    os.cpu_count() is the host's count: a container limited to 1 CPU on a
+    32-core host would otherwise start 65 workers. Inside a container the
+    cgroup mounted at /sys/fs/cgroup is the container's own.
+    """
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()  # v2: "max 100000"
+    except (OSError, ValueError):
+        try:  # v1
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    if quota in {"max", "-1"} or int(period) <= 0:
+        return None
+    return int(quota) / int(period)
+
+
+def available_cpus(cgroup: Path = CGROUP) -> int:
+    """CPUs this process may use: its affinity mask, bounded by the cgroup quota."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    quota = cpu_quota(cgroup)
+    if quota is not None:
+        cpus = min(cpus, math.ceil(quota))
+    return max(cpus, 1)
+
+
+def default_workers(cpus: int) -> int:
+    """gunicorn's own starting point, (2 x CPUs) + 1, up to MAX_DEFAULT_WORKERS."""
+    return min(2 * cpus + 1, MAX_DEFAULT_WORKERS)
+
+
 bind = env.str("GUNICORN_BIND", default="0.0.0.0:8000")
-# (2 x cores) + 1 processes is gunicorn's own starting point. Threaded workers
-# (gthread): a slow or stalled client holds one thread, not a whole process,
-# and keep-alive connections wait in the worker's poller, not in a thread.
-workers = env.int("GUNICORN_WORKERS", default=multiprocessing.cpu_count() * 2 + 1)
+# Threaded workers (gthread): a slow or stalled client holds one thread, not a
+# whole process, and keep-alive connections wait in the worker's poller, not
+# in a thread.
+workers = env.int("GUNICORN_WORKERS", default=default_workers(available_cpus()))
 worker_class = "gthread"
 threads = env.int("GUNICORN_THREADS", default=2)
 # A request (including reading a slow client's body) gets this long; the

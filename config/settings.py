@@ -80,7 +80,27 @@ _database["OPTIONS"].update(
         "application_name": "rear-differential",
     }
 )
-_database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Connections: by default each worker thread keeps its own for CONN_MAX_AGE
+# seconds (health-checked). DB_POOL=true gives each worker process a psycopg
+# pool instead, shared by its threads; a pool replaces persistent connections,
+# so Django refuses CONN_MAX_AGE other than 0 with it.
+# https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
+if env.bool("DB_POOL", default=False):
+    if env.int("CONN_MAX_AGE", default=0) != 0:
+        raise ImproperlyConfigured(
+            "DB_POOL=true replaces persistent connections: unset CONN_MAX_AGE or set it to 0."
+        )
+    _database["OPTIONS"]["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        # One connection per thread at most, as without the pool, unless lowered.
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=env.int("GUNICORN_THREADS", default=2)),
+        # How long a request waits for a free connection (also while the
+        # database is down): fail fast, like DB_CONNECT_TIMEOUT.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=_database["OPTIONS"]["connect_timeout"]),
+    }
+    _database["CONN_MAX_AGE"] = 0
+else:
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _database}
 
