@@ -68,6 +68,12 @@ threads = env.int("GUNICORN_THREADS", default=2)
 timeout = env.int("GUNICORN_TIMEOUT", default=30)
 graceful_timeout = 10
 keepalive = 5
+# gunicorn refuses a longer request line itself, with an HTML page (414): its
+# error pages cannot be made JSON short of replacing its worker's error
+# handler. At gunicorn's maximum, 8190 bytes, every request line the API can
+# take reaches Django, which answers an over-long parameter with a JSON 400
+# (the longest parameter, media_title, takes 255 characters).
+limit_request_line = 8190
 # Recycle workers now and then so no slow leak can grow without bound.
 max_requests = env.int("GUNICORN_MAX_REQUESTS", default=5000)
 max_requests_jitter = 500

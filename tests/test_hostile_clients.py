@@ -1,13 +1,18 @@
-"""What a hostile client tried: a deeply nested JSON body.
+"""What a hostile client tried: a deeply nested JSON body, an over-long request line.
 
-Each case runs in-process against the real test database.
+The body runs in-process; the request line needs the real gunicorn, which
+reads it before Django does.
 """
+
+import json
+import socket
 
 import pytest
 
-from tests.conftest import fetch_row
+from tests.conftest import fetch_row, gunicorn_environment, http_get, production_gunicorn
 
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
+LIST = "/rear-diff/media"
 PATCH_PATH = f"/rear-diff/media/{SAMPLE_HASH}/rejection-status"
 
 
@@ -36,3 +41,55 @@ def test_a_deeply_nested_json_body_answers_400_in_the_patch_shape(
     assert response.status_code == 400
     assert response.json() == TOO_DEEP
     assert fetch_row(SAMPLE_HASH) == before
+
+
+# --- the production server: request lines ------------------------
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    with production_gunicorn(gunicorn_environment()) as running:
+        yield running
+
+
+def test_an_over_long_parameter_through_gunicorn_answers_a_json_400(server):
+    status, headers, body = http_get(server["port"], f"{LIST}?media_title={'a' * 5000}")
+
+    assert (status, headers["Content-Type"]) == (400, "application/json")
+    assert json.loads(body) == {
+        "error": "Invalid request",
+        "details": {"media_title": ["Ensure this value has at most 255 characters (it has 5000)."]},
+    }
+
+
+def raw_get(port, request_line):
+    """The status line and Content-Type of a request sent byte for byte."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"{request_line}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n")[0].decode().split("\r\n")
+    content_type = [
+        line.split(":", 1)[1].strip() for line in head if line.lower().startswith("content-type:")
+    ]
+    return head[0], content_type
+
+
+def request_line_of(length):
+    padding = length - len(f"GET {LIST}?media_title= HTTP/1.1")
+    return f"GET {LIST}?media_title={'a' * padding} HTTP/1.1"
+
+
+def test_a_request_line_of_8190_bytes_reaches_django_one_more_gets_gunicorns_414(server):
+    """8190 bytes is gunicorn's largest limit_request_line, documented in the README."""
+    assert len(request_line_of(8190)) == 8190
+
+    assert raw_get(server["port"], request_line_of(8190)) == (
+        "HTTP/1.1 400 Bad Request",
+        ["application/json"],
+    )
+    assert raw_get(server["port"], request_line_of(8191)) == (
+        "HTTP/1.1 414 URI Too Long",
+        ["text/html"],
+    )
