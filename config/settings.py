@@ -142,8 +142,15 @@ else:
     )
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-if env.bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front append the client's address to X-Forwarded-For.
+# The throttles count each client by the address that many entries from the
+# right; with none, by the socket's peer address, so a client cannot make up
+# a new address (and a fresh throttle bucket) per request.
+# https://www.django-rest-framework.org/api-guide/throttling/#how-clients-are-identified
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if BEHIND_PROXY else 0)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=DEPLOYMENT)
 # Probes speak plain HTTP to the container.
 SECURE_REDIRECT_EXEMPT = [r"^rear-diff/health"]
@@ -280,6 +287,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["media.permissions.MediaAccess"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXIES,
     # An empty rate turns that throttle off (the benchmark does).
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON_RATE", default="600/min") or None,

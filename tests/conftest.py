@@ -1,6 +1,7 @@
 """Fixtures: a test database holding the real media table, row factories, and the
 production server (gunicorn as the Dockerfile starts it) on the test database."""
 
+import http.client
 import os
 import random
 import socket
@@ -8,8 +9,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -150,16 +149,19 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def http_get(port, path, host="localhost", headers=None):
-    """(status, headers, body) of a GET to 127.0.0.1:port, whatever the status."""
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", headers={"Host": host, **(headers or {})}
-    )
+def http_get(port, path, host="localhost", headers=None, source="127.0.0.1"):
+    """(status, headers, body) of a GET to 127.0.0.1:port, whatever the status.
+
+    `source` is the client's own address: any of 127.0.0.0/8 is this machine,
+    so a test can be a second client that the server tells apart by address.
+    """
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=5, source_address=(source, 0))
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
+        client.request("GET", path, headers={"Host": host, **(headers or {})})
+        response = client.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        client.close()
 
 
 def gunicorn_environment(**overrides):

@@ -172,6 +172,29 @@ def test_a_wildcard_origin_is_refused_by_the_checks(test_database):
     assert "corsheaders.E013" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("environment", "num_proxies"),
+    [
+        ({}, 0),
+        ({"BEHIND_PROXY": "true"}, 1),
+        ({"BEHIND_PROXY": "true", "TRUSTED_PROXIES": "2"}, 2),
+        ({"BEHIND_PROXY": "true", "TRUSTED_PROXIES": "0"}, 0),
+    ],
+    ids=["direct", "behind-a-proxy", "two-proxies", "proxy-that-sets-no-x-forwarded-for"],
+)
+def test_throttles_trust_x_forwarded_for_only_from_the_configured_proxies(
+    test_database, environment, num_proxies
+):
+    show = (
+        f"{SETUP}; from django.conf import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+
+    result = run(["-c", show], production_environment(**environment))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(num_proxies)]
+
+
 # --- refusing to start --------------------------------------------------------------------
 
 
