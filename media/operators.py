@@ -19,17 +19,20 @@ def ensure_operators_group(**kwargs) -> Group:
 
 
 def operator_create(*, username: str, email: str = "", password: str | None = None):
-    """Create (or reuse) a user and put it in the operators group."""
+    """Create (or reuse) a user and put it in the operators group.
+
+    A password given for an existing user replaces its password.
+    """
     user_model = get_user_model()
     with transaction.atomic():
         user, created = user_model.objects.get_or_create(
             username=username, defaults={"email": email}
         )
-        if created:
-            if password:
-                user.set_password(password)
-            else:
-                user.set_unusable_password()  # token only, until a password is set
+        if password:
+            user.set_password(password)
+            user.save()
+        elif created:
+            user.set_unusable_password()  # token only, until a password is set
             user.save()
         user.groups.add(ensure_operators_group())
     return user, created

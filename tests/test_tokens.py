@@ -103,26 +103,58 @@ def test_create_makes_an_existing_user_an_operator(db, sample_media):
     assert patch_with(key_of("bob")).status_code == 200
 
 
-def test_create_with_password_from_stdin_sets_a_password_that_logs_in(db, monkeypatch):
-    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
-
-    media_operator("create", "alice", "--password-from-stdin")
-
-    user = get_user_model().objects.get(username="alice")
-    assert user.has_usable_password()
-    assert user.check_password("correct horse battery staple")
+def logs_in(username, password):
+    """Whether the browsable API's login form accepts the password."""
     client = APIClient(enforce_csrf_checks=True)
     client.get("/rear-diff/api-auth/login/")
     response = client.post(
         "/rear-diff/api-auth/login/",
         {
-            "username": "alice",
-            "password": "correct horse battery staple",
+            "username": username,
+            "password": password,
             "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
         },
     )
-    assert response.status_code == 302
-    assert "sessionid" in client.cookies
+    return response.status_code == 302 and "sessionid" in client.cookies
+
+
+def test_create_with_password_from_stdin_sets_a_password_that_logs_in(db, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
+
+    output = media_operator("create", "alice", "--password-from-stdin")
+
+    assert output.startswith("Created operator alice.\nPassword set.\n")
+    user = get_user_model().objects.get(username="alice")
+    assert user.has_usable_password()
+    assert user.check_password("correct horse battery staple")
+    assert logs_in("alice", "correct horse battery staple")
+
+
+def test_create_with_password_from_stdin_sets_the_password_of_an_existing_user(alice, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
+
+    output = media_operator("create", "alice", "--password-from-stdin")
+
+    assert output.startswith("Updated operator alice.\nPassword set.\n")
+    assert logs_in("alice", "correct horse battery staple")
+
+
+def test_create_with_a_new_password_replaces_the_old_one(db, monkeypatch):
+    for password in ["first password", "second password"]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(f"{password}\n"))
+        media_operator("create", "alice", "--password-from-stdin")
+
+    assert logs_in("alice", "second password")
+    assert not logs_in("alice", "first password")
+
+
+def test_password_from_stdin_with_an_empty_line_is_a_command_error(alice, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+
+    with pytest.raises(CommandError, match=r"standard input has no password"):
+        media_operator("create", "alice", "--password-from-stdin")
+
+    assert not get_user_model().objects.get(username="alice").has_usable_password()
 
 
 def test_token_prints_the_key_create_issued(alice):

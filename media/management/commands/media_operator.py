@@ -22,7 +22,10 @@ class Command(BaseCommand):
         create.add_argument(
             "--password-from-stdin",
             action="store_true",
-            help="Read a password for the browsable API's login from standard input.",
+            help=(
+                "Read a password for the browsable API's login from standard input "
+                "(it replaces an existing user's password)."
+            ),
         )
         for name, text in [
             ("token", "Print the user's token, issuing one if needed."),
@@ -34,12 +37,18 @@ class Command(BaseCommand):
     def handle(self, *args, action, username, **options):
         try:
             if action == "create":
-                password = sys.stdin.readline().strip() if options["password_from_stdin"] else None
+                password = None
+                if options["password_from_stdin"]:
+                    password = sys.stdin.readline().strip()
+                    if not password:
+                        raise CommandError("--password-from-stdin: standard input has no password.")
                 user, created = operator_create(
                     username=username, email=options["email"], password=password
                 )
                 verb = "Created" if created else "Updated"
                 self.stdout.write(f"{verb} operator {user.get_username()}.")
+                if password:
+                    self.stdout.write("Password set.")
                 self.stdout.write(f"Token: {token_issue(username=username).key}")
             elif action == "token":
                 self.stdout.write(token_issue(username=username).key)
