@@ -9,6 +9,7 @@ from pathlib import Path
 
 from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.dateparse import parse_duration
 
 from config.env import BASE_DIR, env
 
@@ -171,6 +172,22 @@ X_FRAME_OPTIONS = "DENY"
 AUTH_DISABLED = env.bool("AUTH_DISABLED", default=False)
 READ_AUTH_REQUIRED = env.bool("READ_AUTH_REQUIRED", default=False)
 OPERATORS_GROUP = "operators"
+# API tokens (django-rest-knox): the database keeps only a SHA-512 digest of
+# each key, so a dump hands out no token. TOKEN_TTL (seconds, or a duration
+# such as `P90D` or `30 00:00:00`) makes new tokens expire; unset: never.
+# https://jazzband.github.io/django-rest-knox/settings/
+_token_ttl = env.str("TOKEN_TTL", default="")
+TOKEN_TTL = parse_duration(_token_ttl) if _token_ttl else None
+if _token_ttl and (TOKEN_TTL is None or TOKEN_TTL.total_seconds() <= 0):
+    raise ImproperlyConfigured(
+        f"TOKEN_TTL={_token_ttl!r} is not a positive duration: give seconds, "
+        "`P90D` or `30 00:00:00`, or leave it unset for tokens that never expire."
+    )
+REST_KNOX = {
+    "TOKEN_TTL": TOKEN_TTL,
+    # The header keeps DRF's `Authorization: Token <key>`.
+    "AUTH_HEADER_PREFIX": "Token",
+}
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/rear-diff/"
 LOGOUT_REDIRECT_URL = "/rear-diff/"
@@ -187,7 +204,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_guid",
     "rest_framework",
+    # Only for migration 0003, which moves its clear-text keys into knox as digests.
     "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "media",

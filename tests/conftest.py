@@ -4,6 +4,7 @@ production server (gunicorn as the Dockerfile starts it) on the test database.""
 import http.client
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -53,7 +54,7 @@ def operator(db):
 def operator_client(operator):
     """An API client sending the operator's token, as the front-end does."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=operator.username).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=operator.username)}")
     return client
 
 
@@ -141,6 +142,31 @@ def database_url():
         # A Unix socket folder goes in the path: postgres://user@:port//socket/dir/name
         return f"postgres://{credentials}@:{port}/{host}/{db['NAME']}"
     return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+def production_environment(**overrides):
+    """What a deployment sets: a configured database, a secret key, its host names."""
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": secrets.token_hex(32),
+        "ALLOWED_HOSTS": "api.example",
+    }
+    environment.update(overrides)
+    return {name: value for name, value in environment.items() if value is not None}
+
+
+def run_python(arguments, environment):
+    """`python <arguments>` in the checkout, in a fresh process with only `environment`."""
+    return subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def free_port():

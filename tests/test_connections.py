@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from config.gunicorn import MAX_DEFAULT_WORKERS, available_cpus, cpu_quota, default_workers
-from tests.conftest import ROOT, gunicorn_environment, http_get, production_gunicorn
+from tests.conftest import ROOT, gunicorn_environment, http_get, production_gunicorn, run_python
 
 
 def cgroup(tmp_path, files):
@@ -93,21 +93,10 @@ print(json.dumps({
 """
 
 
-def run_python(code, environment):
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_db_pool_gives_each_process_a_psycopg_pool_sized_from_the_environment(django_db_setup):
     environment = gunicorn_environment(DB_POOL="true", DB_POOL_MAX_SIZE="3", DB_POOL_TIMEOUT="2")
 
-    result = run_python(SHOW_POOL, environment)
+    result = run_python(["-c", SHOW_POOL], environment)
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == {
@@ -120,7 +109,9 @@ def test_db_pool_gives_each_process_a_psycopg_pool_sized_from_the_environment(dj
 
 
 def test_db_pool_defaults_to_one_connection_per_gunicorn_thread(django_db_setup):
-    result = run_python(SHOW_POOL, gunicorn_environment(DB_POOL="true", GUNICORN_THREADS="6"))
+    result = run_python(
+        ["-c", SHOW_POOL], gunicorn_environment(DB_POOL="true", GUNICORN_THREADS="6")
+    )
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1])["max_size"] == 6
@@ -128,7 +119,8 @@ def test_db_pool_defaults_to_one_connection_per_gunicorn_thread(django_db_setup)
 
 def test_db_pool_with_persistent_connections_refuses_to_start_saying_why(django_db_setup):
     result = run_python(
-        "import django; django.setup()", gunicorn_environment(DB_POOL="true", CONN_MAX_AGE="60")
+        ["-c", "import django; django.setup()"],
+        gunicorn_environment(DB_POOL="true", CONN_MAX_AGE="60"),
     )
 
     assert result.returncode != 0

@@ -6,17 +6,14 @@ own environment leaks in), pointed at the test database server.
 """
 
 import json
-import os
-import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import environ
 import pytest
 from django.db import connection
 
-from tests.conftest import database_url
+from tests.conftest import database_url, production_environment
+from tests.conftest import run_python as run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
@@ -47,30 +44,6 @@ shown.update({name: getattr(settings, name) for name in names})
 shown.update({name: getattr(cors, name) for name in cors_names})
 print(json.dumps(shown))
 """
-
-
-def production_environment(**overrides):
-    """What a deployment sets: a configured database, a secret key, its host names."""
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url(),
-        "SECRET_KEY": secrets.token_hex(32),
-        "ALLOWED_HOSTS": "api.example",
-    }
-    environment.update(overrides)
-    return {name: value for name, value in environment.items() if value is not None}
-
-
-def run(arguments, environment):
-    return subprocess.run(
-        [sys.executable, *arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture

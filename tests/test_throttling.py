@@ -47,7 +47,7 @@ def patch(client, rejection_status="accepted"):
 
 def client_of(username):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=username).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=username)}")
     return client
 
 
