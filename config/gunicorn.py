@@ -8,9 +8,11 @@ https://docs.gunicorn.org/en/stable/settings.html
 
 import math
 import os
+import subprocess
+import sys
 from pathlib import Path
 
-from config.env import env
+from config.env import BASE_DIR, env
 
 # Each worker thread holds one database connection, so the default number of
 # workers is bounded: at most 8 workers x 2 threads = 16 connections per
@@ -84,3 +86,22 @@ forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1")
 # gunicorn 27's control socket lives at one path per user (~/.gunicorn), so two
 # servers on one machine (tests, benchmark, a container's read-only home) clash.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """MIGRATE_ON_START=true: migrate before any worker serves.
+
+    manage.py migrate_locked takes a PostgreSQL advisory lock first, so
+    replicas that start at once migrate one after the other. It runs in its own
+    process: the master never imports Django or holds a connection its
+    workers would inherit. A failed migration stops the server.
+    """
+    if not env.bool("MIGRATE_ON_START", default=False):
+        return
+    server.log.info("MIGRATE_ON_START: manage.py migrate_locked")
+    migrated = subprocess.run(
+        [sys.executable, "manage.py", "migrate_locked", "--no-input"], cwd=BASE_DIR, check=False
+    )
+    if migrated.returncode != 0:
+        # gunicorn reports a RuntimeError from a hook as one line and exits 1.
+        raise RuntimeError(f"MIGRATE_ON_START: migrate_locked exited {migrated.returncode}")
