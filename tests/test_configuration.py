@@ -148,3 +148,57 @@ def test_the_process_environment_wins_over_the_env_file(tmp_path):
     printed = gunicorn_config(tmp_path, "GUNICORN_WORKERS=3\n", GUNICORN_WORKERS="4")
 
     assert printed["workers"] == "4"
+
+
+# --- every variable the code reads is documented, in one order ------------------------
+
+READS = re.compile(
+    r"""env(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""|["']([A-Z][A-Z0-9_]*)["'] in env\b"""
+    r"""|os\.environ(?:\.get\(|\[)["']([A-Z][A-Z0-9_]*)["']"""
+)
+
+
+def variables_read():
+    """Every variable config/ and media/ read with django-environ or os.environ."""
+    sources = [*(ROOT / "config").glob("*.py"), *(ROOT / "media").rglob("*.py")]
+    return {
+        next(name for name in match.groups() if name)
+        for path in sources
+        for match in READS.finditer(path.read_text())
+    }
+
+
+def readme_configuration():
+    """[(group, [variables])] of the README's configuration tables, in order."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("\n## Configuration\n")[1].split("\n## ")[0]
+    groups = []
+    for line in section.splitlines():
+        if line.startswith("**"):
+            groups.append((line.split("**")[1], []))
+        elif line.startswith("| `"):
+            groups[-1][1].extend(re.findall(r"`([A-Z][A-Z0-9_]*)`", line.split("|")[1]))
+    return groups
+
+
+def env_example():
+    """[(group, [variables])] of .env.example, in order."""
+    groups = []
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if heading := re.fullmatch(r"# === (.+) ===", line):
+            groups.append((heading.group(1), []))
+        elif variable := re.match(r"#? ?([A-Z][A-Z0-9_]*)=", line):
+            groups[-1][1].append(variable.group(1))
+    return groups
+
+
+def test_the_readme_documents_every_variable_the_code_reads_and_no_other():
+    documented = [name for _, names in readme_configuration() for name in names]
+
+    assert len(documented) == len(set(documented))
+    assert set(documented) == variables_read()
+
+
+def test_env_example_lists_the_readme_variables_in_its_groups_and_order():
+    assert env_example() == readme_configuration()
