@@ -314,8 +314,16 @@ REST_FRAMEWORK = {
     },
 }
 
-# Throttle counters: per process unless a shared cache is configured.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Throttle counters: per process unless a shared cache is configured
+# (redis://...: every worker and replica counts together).
+# https://docs.djangoproject.com/en/5.2/topics/cache/#redis
+_cache = env.cache("CACHE_URL", default="locmemcache://")
+# django-environ lower-cases every query option of a redis:// URL, these too,
+# but Django's cache reads them only in upper case: `?key_prefix=` would be lost.
+for _option in ("KEY_PREFIX", "VERSION", "KEY_FUNCTION"):
+    if _option.lower() in _cache:
+        _cache[_option] = _cache.pop(_option.lower())
+CACHES = {"default": _cache}
 
 # OPENAPI (drf-spectacular)
 # ------------------------------------------------------------------------------

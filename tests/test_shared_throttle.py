@@ -13,7 +13,13 @@ from contextlib import ExitStack
 import pytest
 import redis
 
-from tests.conftest import gunicorn_environment, http_get, production_gunicorn
+from tests.conftest import (
+    gunicorn_environment,
+    http_get,
+    production_environment,
+    production_gunicorn,
+    run_python,
+)
 
 REDIS = "redis://127.0.0.1:6379/0"
 RATE = 3
@@ -30,8 +36,11 @@ def redis_cache_url():
         pytest.skip(f"no Redis answers on 127.0.0.1:6379 ({exc}); start one to run this test")
     prefix = f"rear-diff-test-{uuid.uuid4().hex}"
     yield f"{REDIS}?key_prefix={prefix}"
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
+    keys = list(client.scan_iter(match=f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    # The counters lived under the prefix: no other test shared them.
+    assert keys, f"no key under {prefix}: the key prefix of CACHE_URL was not applied"
 
 
 def statuses_alternating(cache_url, requests):
@@ -62,3 +71,21 @@ def test_with_the_default_cache_each_worker_counts_alone(django_db_setup):
     statuses = statuses_alternating("locmemcache://", 2 * RATE + 2)
 
     assert statuses == [200] * (2 * RATE) + [429, 429]
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "key_prefix"),
+    [("redis://127.0.0.1:6379/0?key_prefix=rear-diff", "rear-diff"), ("redis://r:6379/0", "")],
+    ids=["with-prefix", "without"],
+)
+def test_a_key_prefix_in_cache_url_reaches_djangos_cache(cache_url, key_prefix):
+    """Several services may share one Redis, each under its own prefix."""
+    show = (
+        "import django; django.setup(); "
+        "from django.core.cache import cache; print(cache.key_prefix)"
+    )
+
+    result = run_python(["-c", show], production_environment(CACHE_URL=cache_url))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == key_prefix
