@@ -1,4 +1,6 @@
-# Production image: gunicorn, DEBUG off, non-root, only the main dependencies.
+# Production image: gunicorn, DEBUG off, non-root, only the main dependencies
+# and the Redis client (CACHE_URL=redis://... for throttle counters shared by
+# every worker and replica).
 # The same commands run in tests/test_production_server.py (collectstatic,
 # gunicorn with config/gunicorn.py, the health probe).
 
@@ -9,7 +11,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN pip install --no-cache-dir "poetry==2.5.1"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN poetry sync --only main --no-root
+RUN poetry sync --only main,redis --no-root
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \

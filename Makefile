@@ -33,9 +33,11 @@ $(POETRY):
 	$(PYTHON) -m venv $(POETRY_HOME)
 	$(POETRY_HOME)/bin/pip install --quiet --disable-pip-version-check "poetry==$(POETRY_VERSION)"
 
+# --with redis: the optional Redis client (shared throttle counters), so its
+# tests run here and in CI as they run in the production image.
 $(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
 	$(POETRY) env use $(PYTHON) >/dev/null
-	$(POETRY) sync --no-root
+	$(POETRY) sync --no-root --with redis
 	@touch $@
 
 install: $(VENV)/.installed

@@ -6,16 +6,14 @@ own environment leaks in), pointed at the test database server.
 """
 
 import json
-import os
-import secrets
-import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import environ
 import pytest
 from django.db import connection
+
+from tests.conftest import database_url, production_environment
+from tests.conftest import run_python as run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
@@ -46,43 +44,6 @@ shown.update({name: getattr(settings, name) for name in names})
 shown.update({name: getattr(cors, name) for name in cors_names})
 print(json.dumps(shown))
 """
-
-
-def database_url():
-    """A django-environ URL for the test database this run uses (TCP or a socket folder)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"], safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or "5432"
-    if host.startswith("/"):
-        # A Unix socket folder goes in the path: postgres://user@:port//socket/dir/name
-        return f"postgres://{credentials}@:{port}/{host}/{db['NAME']}"
-    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
-
-
-def production_environment(**overrides):
-    """What a deployment sets: a configured database, a secret key, its host names."""
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url(),
-        "SECRET_KEY": secrets.token_hex(32),
-        "ALLOWED_HOSTS": "api.example",
-    }
-    environment.update(overrides)
-    return {name: value for name, value in environment.items() if value is not None}
-
-
-def run(arguments, environment):
-    return subprocess.run(
-        [sys.executable, *arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture
@@ -182,6 +143,29 @@ def test_a_wildcard_origin_is_refused_by_the_checks(test_database):
 
     assert result.returncode != 0
     assert "corsheaders.E013" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "num_proxies"),
+    [
+        ({}, 0),
+        ({"BEHIND_PROXY": "true"}, 1),
+        ({"BEHIND_PROXY": "true", "TRUSTED_PROXIES": "2"}, 2),
+        ({"BEHIND_PROXY": "true", "TRUSTED_PROXIES": "0"}, 0),
+    ],
+    ids=["direct", "behind-a-proxy", "two-proxies", "proxy-that-sets-no-x-forwarded-for"],
+)
+def test_throttles_trust_x_forwarded_for_only_from_the_configured_proxies(
+    test_database, environment, num_proxies
+):
+    show = (
+        f"{SETUP}; from django.conf import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+
+    result = run(["-c", show], production_environment(**environment))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(num_proxies)]
 
 
 # --- refusing to start --------------------------------------------------------------------

@@ -6,59 +6,20 @@ configured database from the environment) against the test database.
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(port, path, host="localhost"):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
+from tests.conftest import ROOT, gunicorn_environment, production_gunicorn
+from tests.conftest import free_port as _free_port
+from tests.conftest import http_get as _get
 
 
 @pytest.fixture(scope="module")
 def production_server(django_db_setup, django_db_blocker, tmp_path_factory):
     """gunicorn with config/gunicorn.py on the test database, as the Dockerfile runs it."""
-    database = connection.settings_dict
-    port = _free_port()
-    static_root = tmp_path_factory.mktemp("staticfiles")
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": "test-only-production-server",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "localhost",
-        # Plain HTTP on loopback: no redirect to HTTPS (a TLS proxy would set BEHIND_PROXY).
-        "SECURE_SSL_REDIRECT": "false",
-        "STATIC_ROOT": str(static_root),
-        # The earlier service's variables: also proves they are honoured.
-        "PGSQL_HOST": database["HOST"] or "127.0.0.1",
-        "PGSQL_PORT": str(database["PORT"] or 5432),
-        "PGSQL_USER": database["USER"],
-        "PGSQL_PASSWORD": database["PASSWORD"] or "",
-        "PGSQL_NAME": database["NAME"],
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        "HEALTHCHECK_PORT": str(port),
-    }
+    environment = gunicorn_environment(STATIC_ROOT=str(tmp_path_factory.mktemp("staticfiles")))
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input"],
         cwd=ROOT,
@@ -66,27 +27,8 @@ def production_server(django_db_setup, django_db_blocker, tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [str(gunicorn), "--config", "config/gunicorn.py", "config.wsgi"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if _get(port, "/rear-diff/health")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"gunicorn did not start: {process.stdout.read().decode()}")
-    yield {"port": port, "env": environment}
-    process.terminate()
-    process.wait(timeout=15)
+    with production_gunicorn(environment) as server:
+        yield server
 
 
 def test_gunicorn_serves_liveness_and_readiness(production_server):

@@ -66,7 +66,8 @@ def prepare_service() -> str:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("media_operator", "create", OPERATOR, stdout=StringIO())
     token = StringIO()
-    call_command("media_operator", "token", OPERATOR, stdout=token)
+    # Keys are shown only when issued: rotate prints a fresh one on every run.
+    call_command("media_operator", "rotate", OPERATOR, stdout=token)
     return token.getvalue().strip()
 
 

@@ -194,7 +194,8 @@ echo "tsc --noEmit: the page compiles against the service's schema"
 
 # ------------------------------------------------------------------ 4. Vite
 step "Vite dev server on $APP_URL"
-TOKEN="$("${MANAGE[@]}" media_operator token demo-operator)"
+# Keys are shown only when issued: rotate prints a fresh one.
+TOKEN="$("${MANAGE[@]}" media_operator rotate demo-operator)"
 [ -n "$TOKEN" ] || die "no token for demo-operator"
 VITE_API_BASE_URL="$API_URL" VITE_API_TOKEN="$TOKEN" \
     node node_modules/vite/bin/vite.js --port "$APP_PORT" --strictPort >"$LOGS/vite.log" 2>&1 &

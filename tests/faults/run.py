@@ -30,7 +30,6 @@ import http.client
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import socket
@@ -202,18 +201,24 @@ def prepare(environment: dict) -> str:
         env=environment,
         check=True,
     )
-    created = subprocess.run(
-        [sys.executable, "manage.py", "media_operator", "create", OPERATOR],
+    media_operator = [sys.executable, "manage.py", "media_operator"]
+    subprocess.run(
+        [*media_operator, "create", OPERATOR],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    # Keys are shown only when issued: rotate prints a fresh one on every run.
+    rotated = subprocess.run(
+        [*media_operator, "rotate", OPERATOR],
         cwd=ROOT,
         env=environment,
         check=True,
         capture_output=True,
         text=True,
     )
-    match = re.search(r"^Token: (\S+)$", created.stdout, re.MULTILINE)
-    if not match:
-        raise RuntimeError(f"no token in media_operator's output: {created.stdout!r}")
-    return match.group(1)
+    return rotated.stdout.strip()
 
 
 # --- the server --------------------------------------------------------------------
