@@ -6,7 +6,13 @@ PYTHON ?= python3
 POETRY_VERSION := 2.5.1
 POETRY_HOME := .tools/poetry
 POETRY := $(POETRY_HOME)/bin/poetry
-VENV := .venv
+# One virtualenv per interpreter: .venv for python3, .venv-python3.13 for
+# PYTHON=python3.13 (make test PYTHON=python3.13), and so on.
+ifeq ($(PYTHON),python3)
+VENV ?= .venv
+else
+VENV ?= .venv-$(notdir $(PYTHON))
+endif
 MANAGE := $(VENV)/bin/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -33,9 +39,10 @@ $(POETRY):
 	$(PYTHON) -m venv $(POETRY_HOME)
 	$(POETRY_HOME)/bin/pip install --quiet --disable-pip-version-check "poetry==$(POETRY_VERSION)"
 
+# Poetry installs into the virtualenv that VIRTUAL_ENV names.
 $(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
-	$(POETRY) env use $(PYTHON) >/dev/null
-	$(POETRY) sync --no-root
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	VIRTUAL_ENV=$(abspath $(VENV)) $(POETRY) sync --no-root
 	@touch $@
 
 install: $(VENV)/.installed
@@ -81,6 +88,5 @@ faults: install
 e2e: install
 	bash tests/e2e/run.sh
 
-clean-db:
-	@echo "Stopping and deleting the embedded database under .local/pgdata"
-	-$(VENV)/bin/python -c "import pgserver; pgserver.get_server('.local/pgdata', cleanup_mode='delete').cleanup()"
+clean-db: install
+	$(VENV)/bin/python -m config.embedded_postgres delete
