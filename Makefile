@@ -47,10 +47,15 @@ $(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
 
 install: $(VENV)/.installed
 
+# When it ends (Ctrl-C or a failed step) the embedded PostgreSQL stops, unless
+# another client still uses it (a test run, a second server): see
+# config/embedded_postgres/__main__.py.
 run: install
-	$(MANAGE) migrate --no-input --skip-checks
-	$(MANAGE) media_demo
-	$(MANAGE) check --database default
+	@trap 'trap - EXIT; $(VENV)/bin/python -m config.embedded_postgres release' EXIT; \
+	trap 'exit 130' INT TERM; set -ex; \
+	$(MANAGE) migrate --no-input --skip-checks; \
+	$(MANAGE) media_demo; \
+	$(MANAGE) check --database default; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install

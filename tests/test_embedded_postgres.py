@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL: the first connection starts it, not the settings.
+"""The embedded PostgreSQL: the first connection starts it, not the settings; make run releases it.
 
 Each test runs Django in a subprocess on a cluster of its own under a
 temporary LOCAL_STATE_DIR, with an environment built from scratch (no
@@ -109,3 +109,46 @@ def test_a_stopped_cluster_is_started_again_by_the_next_connection(cluster, loca
 
     assert result.returncode == 0, result.stderr
     assert cluster.is_running()
+
+
+def test_release_stops_a_cluster_nobody_uses(cluster, local_state_dir):
+    result = run(["-m", "config.embedded_postgres", "release"], local_state_dir)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"Stopped the embedded PostgreSQL under {local_state_dir / 'pgdata'}."
+    )
+    assert not cluster.is_running()
+
+
+def test_release_keeps_a_cluster_another_client_uses(cluster, local_state_dir):
+    with cluster.connect("rear_diff", application_name="a test run"):
+        result = run(["-m", "config.embedded_postgres", "release"], local_state_dir)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"The embedded PostgreSQL under {local_state_dir / 'pgdata'} keeps running: "
+        "used by a test run (rear_diff)."
+    )
+    assert cluster.is_running()
+
+
+def test_release_does_nothing_when_a_database_is_configured():
+    result = subprocess.run(
+        [sys.executable, "-m", "config.embedded_postgres", "release"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+            "SECRET_KEY": "unused",
+            "ALLOWED_HOSTS": "localhost",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "A database is configured (DATABASE_URL or PGSQL_*): no embedded PostgreSQL."
+    )
