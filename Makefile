@@ -80,7 +80,7 @@ schema: install
 bench: install
 	$(VENV)/bin/python -m tests.bench.run
 
-# Issue 5: gunicorn on its own embedded PostgreSQL (.local/faults-pgdata) under
+# The production server on its own embedded PostgreSQL (.local/faults-pgdata) under
 # wrk while the database stops and starts, then 60 s of load and concurrent
 # PATCHes; prints what it measured, fails on any non-contract answer.
 faults: install
