@@ -58,15 +58,16 @@ class EmbeddedCluster:
         # A cluster keeps the PostgreSQL major version that made it (16 for
         # clusters made by pgserver 0.1); new ones get the package's default.
         version = pgserver.pgdata_version(self.data_dir) or pgserver.TARGET_POSTGRES_VERSION
-        # get_server hands back the handle this process made before, even when the
-        # cluster has stopped since; a new handle reads postmaster.pid again.
-        pgserver.PostgresServer._instances.pop(self.data_dir, None)
-        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        # cleanup_mode=None: the cluster outlives this process, so runserver's
-        # autoreloader, manage.py commands and test runs share it.
-        return pgserver.get_server(
-            self.data_dir, cleanup_mode=None, start=start, postgres_version=version
-        )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # A handle of its own, not get_server's: that one hands back the handle this
+        # process made before, even after the cluster stopped; a new one reads
+        # postmaster.pid again. cleanup_mode=None: the cluster outlives this
+        # process, so runserver's autoreloader, manage.py commands and test runs
+        # share it.
+        server = pgserver.PostgresServer(self.data_dir, cleanup_mode=None, postgres_version=version)
+        if start:
+            server.start()
+        return server
 
     def _postmaster(self):
         info = _pgserver().utils.PostmasterInfo.read_from_pgdata(self.data_dir)
