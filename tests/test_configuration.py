@@ -3,10 +3,8 @@
 import re
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.support.server import GUNICORN, ROOT
 
 # --- the Docker build context (.dockerignore) ------------------------------------
 
@@ -107,10 +105,9 @@ def gunicorn_config(tmp_path, dot_env, **environment):
     """
     shutil.copytree(ROOT / "config", tmp_path / "config", ignore=shutil.ignore_patterns("__py*"))
     (tmp_path / ".env").write_text(dot_env)
-    gunicorn = Path(sys.executable).parent / "gunicorn"
     result = subprocess.run(
         [
-            str(gunicorn),
+            str(GUNICORN),
             "--config",
             "config/gunicorn.py",
             "--print-config",

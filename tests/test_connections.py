@@ -8,13 +8,12 @@ has a ceiling; the cgroup files are written in tmp_path as the kernel shows them
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from config.gunicorn import MAX_DEFAULT_WORKERS, available_cpus, cpu_quota, default_workers
-from tests.conftest import ROOT, gunicorn_environment, http_get, production_gunicorn, run_python
+from tests.support.database import run_python, server_environment
+from tests.support.server import GUNICORN, ROOT, ProductionServer
 
 
 def cgroup(tmp_path, files):
@@ -58,11 +57,10 @@ def test_default_workers_is_two_per_cpu_plus_one_up_to_the_ceiling(cpus, workers
 def test_gunicorn_starts_workers_for_the_cpus_it_may_run_on_not_the_hosts_count():
     """The real gunicorn, allowed one CPU (as `taskset -c 0` or a container's cpuset)."""
     one_cpu = min(os.sched_getaffinity(0))
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    environment = gunicorn_environment(GUNICORN_WORKERS=None)
+    environment = server_environment(GUNICORN_WORKERS=None)
 
     result = subprocess.run(
-        [str(gunicorn), "--config", "config/gunicorn.py", "--print-config", "config.wsgi"],
+        [str(GUNICORN), "--config", "config/gunicorn.py", "--print-config", "config.wsgi"],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -94,7 +92,7 @@ print(json.dumps({
 
 
 def test_db_pool_gives_each_process_a_psycopg_pool_sized_from_the_environment(django_db_setup):
-    environment = gunicorn_environment(DB_POOL="true", DB_POOL_MAX_SIZE="3", DB_POOL_TIMEOUT="2")
+    environment = server_environment(DB_POOL="true", DB_POOL_MAX_SIZE="3", DB_POOL_TIMEOUT="2")
 
     result = run_python(["-c", SHOW_POOL], environment)
 
@@ -109,9 +107,7 @@ def test_db_pool_gives_each_process_a_psycopg_pool_sized_from_the_environment(dj
 
 
 def test_db_pool_defaults_to_one_connection_per_gunicorn_thread(django_db_setup):
-    result = run_python(
-        ["-c", SHOW_POOL], gunicorn_environment(DB_POOL="true", GUNICORN_THREADS="6")
-    )
+    result = run_python(["-c", SHOW_POOL], server_environment(DB_POOL="true", GUNICORN_THREADS="6"))
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1])["max_size"] == 6
@@ -120,7 +116,7 @@ def test_db_pool_defaults_to_one_connection_per_gunicorn_thread(django_db_setup)
 def test_db_pool_with_persistent_connections_refuses_to_start_saying_why(django_db_setup):
     result = run_python(
         ["-c", "import django; django.setup()"],
-        gunicorn_environment(DB_POOL="true", CONN_MAX_AGE="60"),
+        server_environment(DB_POOL="true", CONN_MAX_AGE="60"),
     )
 
     assert result.returncode != 0
@@ -130,10 +126,11 @@ def test_db_pool_with_persistent_connections_refuses_to_start_saying_why(django_
     ) in result.stderr
 
 
-def test_gunicorn_serves_reads_through_the_pool(django_db_setup):
-    with production_gunicorn(gunicorn_environment(DB_POOL="true")) as server:
-        ready = http_get(server["port"], "/rear-diff/health/ready")
-        listed = http_get(server["port"], "/rear-diff/media?limit=1")
+def test_gunicorn_serves_reads_through_the_pool(django_db_setup, tmp_path):
+    environment = server_environment(DB_POOL="true")
+    with ProductionServer(environment, log=tmp_path / "gunicorn.log") as server:
+        ready = server.get("/rear-diff/health/ready")
+        listed = server.get("/rear-diff/media?limit=1")
 
     assert ready[0] == 200, ready[2]
     assert listed[0] == 200, listed[2]

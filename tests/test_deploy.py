@@ -12,8 +12,8 @@ import environ
 import pytest
 from django.db import connection
 
-from tests.conftest import database_url, production_environment
-from tests.conftest import run_python as run
+from tests.support.database import database_url, deployment_environment
+from tests.support.database import run_python as run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
@@ -65,7 +65,7 @@ def test_database(django_db_setup, django_db_blocker):
 
 def test_check_deploy_is_clean_with_production_settings_from_the_environment(test_database):
     result = run(
-        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_environment()
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], deployment_environment()
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -75,7 +75,7 @@ def test_check_deploy_is_clean_with_production_settings_from_the_environment(tes
 def test_check_deploy_is_clean_behind_a_tls_proxy(test_database):
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        production_environment(BEHIND_PROXY="true"),
+        deployment_environment(BEHIND_PROXY="true"),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -94,7 +94,7 @@ def test_check_deploy_fails_when_a_deployment_weakens_a_default(test_database, o
     """The clean run above is not vacuous: the same check catches a weakened setting."""
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        production_environment(**override),
+        deployment_environment(**override),
     )
 
     assert result.returncode != 0
@@ -104,7 +104,7 @@ def test_check_deploy_fails_when_a_deployment_weakens_a_default(test_database, o
 def test_production_settings_are_the_secure_ones_and_reach_the_configured_database(
     test_database,
 ):
-    result = run(["-c", SHOW_SETTINGS], production_environment())
+    result = run(["-c", SHOW_SETTINGS], deployment_environment())
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
@@ -128,7 +128,7 @@ def test_production_settings_are_the_secure_ones_and_reach_the_configured_databa
 
 
 def test_behind_proxy_trusts_x_forwarded_proto(test_database):
-    result = run(["-c", SHOW_SETTINGS], production_environment(BEHIND_PROXY="true"))
+    result = run(["-c", SHOW_SETTINGS], deployment_environment(BEHIND_PROXY="true"))
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout.strip().splitlines()[-1])
@@ -138,7 +138,7 @@ def test_behind_proxy_trusts_x_forwarded_proto(test_database):
 def test_a_wildcard_origin_is_refused_by_the_checks(test_database):
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        production_environment(CORS_ALLOWED_ORIGINS="*"),
+        deployment_environment(CORS_ALLOWED_ORIGINS="*"),
     )
 
     assert result.returncode != 0
@@ -162,7 +162,7 @@ def test_throttles_trust_x_forwarded_for_only_from_the_configured_proxies(
         f"{SETUP}; from django.conf import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"
     )
 
-    result = run(["-c", show], production_environment(**environment))
+    result = run(["-c", show], deployment_environment(**environment))
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(num_proxies)]
@@ -172,7 +172,7 @@ def test_throttles_trust_x_forwarded_for_only_from_the_configured_proxies(
 
 
 def test_without_secret_key_a_deployment_refuses_to_start(test_database):
-    result = run(["-c", SETUP], production_environment(SECRET_KEY=None))
+    result = run(["-c", SETUP], deployment_environment(SECRET_KEY=None))
 
     assert result.returncode != 0
     assert (
@@ -182,7 +182,7 @@ def test_without_secret_key_a_deployment_refuses_to_start(test_database):
 
 
 def test_without_allowed_hosts_a_deployment_refuses_to_start(test_database):
-    result = run(["-c", SETUP], production_environment(ALLOWED_HOSTS=None))
+    result = run(["-c", SETUP], deployment_environment(ALLOWED_HOSTS=None))
 
     assert result.returncode != 0
     assert (
@@ -199,7 +199,7 @@ def test_with_debug_on_a_missing_secret_key_is_generated_locally(test_database, 
     use_key = SETUP + "; from django.conf import settings; print(settings.SECRET_KEY)"
     result = run(
         ["-c", use_key],
-        production_environment(
+        deployment_environment(
             SECRET_KEY=None, ALLOWED_HOSTS=None, DEBUG="true", LOCAL_STATE_DIR=str(tmp_path)
         ),
     )
@@ -226,7 +226,7 @@ def _log_records(stderr):
 
 @pytest.mark.parametrize("debug", ["true", None], ids=["debug (text log)", "deployment (json)"])
 def test_auth_disabled_logs_a_warning_at_start_up(test_database, debug):
-    result = run(["-c", SETUP], production_environment(AUTH_DISABLED="true", DEBUG=debug))
+    result = run(["-c", SETUP], deployment_environment(AUTH_DISABLED="true", DEBUG=debug))
 
     assert result.returncode == 0, result.stderr
     warnings = [
@@ -243,7 +243,7 @@ def test_auth_disabled_logs_a_warning_at_start_up(test_database, debug):
 
 
 def test_without_auth_disabled_no_warning_is_logged(test_database):
-    result = run(["-c", SETUP], production_environment(DEBUG="true"))
+    result = run(["-c", SETUP], deployment_environment(DEBUG="true"))
 
     assert result.returncode == 0, result.stderr
     assert "AUTH_DISABLED" not in result.stderr

@@ -11,7 +11,9 @@ import socket
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
-from tests.conftest import fetch_row, gunicorn_environment, http_get, production_gunicorn
+from tests.conftest import fetch_row
+from tests.support.database import server_environment
+from tests.support.server import ProductionServer
 
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 LIST = "/rear-diff/media"
@@ -103,15 +105,16 @@ RATE = 5
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    """One worker, so one throttle counter (see test_throttling.py for several)."""
-    environment = gunicorn_environment(GUNICORN_WORKERS="1", THROTTLE_ANON_RATE=f"{RATE}/min")
-    with production_gunicorn(environment) as running:
+def server(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One worker, so one throttle counter (see test_shared_throttle.py for several)."""
+    environment = server_environment(GUNICORN_WORKERS="1", THROTTLE_ANON_RATE=f"{RATE}/min")
+    log = tmp_path_factory.mktemp("gunicorn") / "log"
+    with ProductionServer(environment, log=log) as running:
         yield running
 
 
 def test_an_over_long_parameter_through_gunicorn_answers_a_json_400(server):
-    status, headers, body = http_get(server["port"], f"{LIST}?media_title={'a' * 5000}")
+    status, headers, body = server.get(f"{LIST}?media_title={'a' * 5000}")
 
     assert (status, headers["Content-Type"]) == (400, "application/json")
     assert json.loads(body) == {
@@ -143,11 +146,11 @@ def test_a_request_line_of_8190_bytes_reaches_django_one_more_gets_gunicorns_414
     """8190 bytes is gunicorn's largest limit_request_line, documented in the README."""
     assert len(request_line_of(8190)) == 8190
 
-    assert raw_get(server["port"], request_line_of(8190)) == (
+    assert raw_get(server.port, request_line_of(8190)) == (
         "HTTP/1.1 400 Bad Request",
         ["application/json"],
     )
-    assert raw_get(server["port"], request_line_of(8191)) == (
+    assert raw_get(server.port, request_line_of(8191)) == (
         "HTTP/1.1 414 URI Too Long",
         ["text/html"],
     )
@@ -156,10 +159,10 @@ def test_a_request_line_of_8190_bytes_reaches_django_one_more_gets_gunicorns_414
 def test_gunicorn_throttles_a_client_whatever_x_forwarded_for_it_sends(server):
     """From its own loopback address (127.0.0.2), so no other test shares its bucket."""
     statuses = [
-        http_get(server["port"], LIST, headers=forwarded(f"198.51.100.{i}"), source="127.0.0.2")[0]
+        server.get(LIST, headers=forwarded(f"198.51.100.{i}"), source="127.0.0.2")[0]
         for i in range(RATE + 3)
     ]
-    other_client = http_get(server["port"], LIST, source="127.0.0.3")[0]
+    other_client = server.get(LIST, source="127.0.0.3")[0]
 
     assert statuses == [200] * RATE + [429] * 3
     assert other_client == 200

@@ -16,13 +16,8 @@ from django.db import connection
 
 from media.management.commands.migrate_locked import LOCK_KEY
 from media.schema import MEDIA_TABLE_SQL
-from tests.conftest import (
-    ROOT,
-    gunicorn_environment,
-    http_get,
-    production_gunicorn,
-    run_python,
-)
+from tests.support.database import database_settings, run_python, server_environment
+from tests.support.server import GUNICORN, ROOT, ProductionServer
 
 WAITING_FOR_THE_LOCK = """
 SELECT count(*) FROM pg_locks
@@ -32,7 +27,7 @@ WHERE locktype = 'advisory' AND NOT granted AND classid = 0 AND objid = %s
 
 
 def connect(dbname):
-    database = connection.settings_dict
+    database = database_settings()
     return psycopg.connect(
         host=database["HOST"],
         port=database["PORT"],
@@ -69,7 +64,7 @@ def applied_migrations(dbname):
 
 def test_two_replicas_migrating_at_once_both_succeed_one_after_the_other(fresh_database):
     """Both start while the lock is held; they must queue on it, then both succeed."""
-    environment = gunicorn_environment(PGSQL_NAME=fresh_database)
+    environment = server_environment(PGSQL_NAME=fresh_database)
     with connect(fresh_database) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
         replicas = [
@@ -100,7 +95,7 @@ def test_two_replicas_migrating_at_once_both_succeed_one_after_the_other(fresh_d
 
 
 def test_migrate_locked_leaves_nothing_unapplied(fresh_database):
-    environment = gunicorn_environment(PGSQL_NAME=fresh_database)
+    environment = server_environment(PGSQL_NAME=fresh_database)
 
     migrated = run_python(["manage.py", "migrate_locked", "--no-input"], environment)
     checked = run_python(["manage.py", "migrate", "--check"], environment)
@@ -109,18 +104,19 @@ def test_migrate_locked_leaves_nothing_unapplied(fresh_database):
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_gunicorn_with_migrate_on_start_migrates_before_it_serves(fresh_database):
-    environment = gunicorn_environment(PGSQL_NAME=fresh_database, MIGRATE_ON_START="true")
+def test_gunicorn_with_migrate_on_start_migrates_before_it_serves(fresh_database, tmp_path):
+    environment = server_environment(PGSQL_NAME=fresh_database, MIGRATE_ON_START="true")
 
-    with production_gunicorn(environment) as server:
-        live = http_get(server["port"], "/rear-diff/health")[0]
+    with ProductionServer(environment, log=tmp_path / "gunicorn.log") as server:
+        live = server.get("/rear-diff/health")[0]
 
     assert live == 200
     assert "media.0003_hashed_tokens" in applied_migrations(fresh_database)
 
 
-def test_gunicorn_without_migrate_on_start_leaves_the_database_alone(fresh_database):
-    with production_gunicorn(gunicorn_environment(PGSQL_NAME=fresh_database)):
+def test_gunicorn_without_migrate_on_start_leaves_the_database_alone(fresh_database, tmp_path):
+    environment = server_environment(PGSQL_NAME=fresh_database)
+    with ProductionServer(environment, log=tmp_path / "gunicorn.log"):
         pass
 
     with connect(fresh_database) as database:
@@ -131,8 +127,8 @@ def test_gunicorn_without_migrate_on_start_leaves_the_database_alone(fresh_datab
 
 
 def test_gunicorn_stops_when_migrate_on_start_fails(django_db_setup):
-    environment = gunicorn_environment(PGSQL_NAME="no_such_database", MIGRATE_ON_START="true")
-    gunicorn = [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
+    environment = server_environment(PGSQL_NAME="no_such_database", MIGRATE_ON_START="true")
+    gunicorn = [str(GUNICORN), "--config", "config/gunicorn.py", "config.wsgi"]
 
     result = subprocess.run(
         gunicorn, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120

@@ -8,14 +8,11 @@ configured database from the environment) against the test database.
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from tests.support.server import ProductionServer, free_port, production_environment
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.database import server_environment
+from tests.support.server import ROOT, ProductionServer, free_port
 
 
 @pytest.fixture(scope="module")
@@ -24,20 +21,10 @@ def production_server(django_db_setup, django_db_blocker, tmp_path_factory):
 
     The environment is built from scratch: nothing of this test run's own leaks in.
     """
-    database = connection.settings_dict
-    port = free_port()
-    environment = production_environment(
-        inherit=False,
+    environment = server_environment(
         STATIC_ROOT=str(tmp_path_factory.mktemp("staticfiles")),
-        # The earlier service's variables: also proves they are honoured.
-        PGSQL_HOST=database["HOST"] or "127.0.0.1",
-        PGSQL_PORT=str(database["PORT"] or 5432),
-        PGSQL_USER=database["USER"],
-        PGSQL_PASSWORD=database["PASSWORD"] or "",
-        PGSQL_NAME=database["NAME"],
+        # Only the name the container's health probe sends, so other hosts are refused.
         ALLOWED_HOSTS="localhost",
-        GUNICORN_WORKERS="2",
-        HEALTHCHECK_PORT=str(port),
     )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input"],
@@ -46,9 +33,7 @@ def production_server(django_db_setup, django_db_blocker, tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    with ProductionServer(
-        environment, port=port, log=tmp_path_factory.mktemp("log") / "log"
-    ) as server:
+    with ProductionServer(environment, log=tmp_path_factory.mktemp("log") / "log") as server:
         yield server
 
 

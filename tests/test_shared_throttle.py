@@ -13,13 +13,8 @@ from contextlib import ExitStack
 import pytest
 import redis
 
-from tests.conftest import (
-    gunicorn_environment,
-    http_get,
-    production_environment,
-    production_gunicorn,
-    run_python,
-)
+from tests.support.database import deployment_environment, run_python, server_environment
+from tests.support.server import ProductionServer
 
 REDIS = "redis://127.0.0.1:6379/0"
 RATE = 3
@@ -43,7 +38,7 @@ def redis_cache_url():
     assert keys, f"no key under {prefix}: the key prefix of CACHE_URL was not applied"
 
 
-def statuses_alternating(cache_url, requests):
+def statuses_alternating(cache_url, requests, log_dir):
     """Anonymous reads from one client, sent in turn to two one-worker servers."""
     environment = {
         "GUNICORN_WORKERS": "1",
@@ -52,23 +47,25 @@ def statuses_alternating(cache_url, requests):
     }
     with ExitStack() as stack:
         servers = [
-            stack.enter_context(production_gunicorn(gunicorn_environment(**environment)))
-            for _ in range(2)
+            stack.enter_context(
+                ProductionServer(server_environment(**environment), log=log_dir / f"gunicorn-{i}")
+            )
+            for i in range(2)
         ]
-        return [http_get(servers[i % 2]["port"], LIST)[0] for i in range(requests)]
+        return [servers[i % 2].get(LIST)[0] for i in range(requests)]
 
 
 def test_two_gunicorn_workers_with_redis_share_one_anonymous_limit(
-    django_db_setup, redis_cache_url
+    django_db_setup, redis_cache_url, tmp_path
 ):
-    statuses = statuses_alternating(redis_cache_url, 2 * RATE)
+    statuses = statuses_alternating(redis_cache_url, 2 * RATE, tmp_path)
 
     assert statuses == [200] * RATE + [429] * RATE
 
 
-def test_with_the_default_cache_each_worker_counts_alone(django_db_setup):
+def test_with_the_default_cache_each_worker_counts_alone(django_db_setup, tmp_path):
     """Why a deployment with several workers or replicas needs Redis: the limit multiplies."""
-    statuses = statuses_alternating("locmemcache://", 2 * RATE + 2)
+    statuses = statuses_alternating("locmemcache://", 2 * RATE + 2, tmp_path)
 
     assert statuses == [200] * (2 * RATE) + [429, 429]
 
@@ -85,7 +82,7 @@ def test_a_key_prefix_in_cache_url_reaches_djangos_cache(cache_url, key_prefix):
         "from django.core.cache import cache; print(cache.key_prefix)"
     )
 
-    result = run_python(["-c", show], production_environment(CACHE_URL=cache_url))
+    result = run_python(["-c", show], deployment_environment(CACHE_URL=cache_url))
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == key_prefix

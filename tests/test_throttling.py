@@ -16,7 +16,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from media.models import RejectionStatusChange
 from media.operators import operator_create, token_issue
-from tests.conftest import fetch_row, production_environment, run_python
+from tests.conftest import fetch_row
+from tests.support.database import deployment_environment, run_python
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -165,7 +166,7 @@ def test_anonymous_writes_with_auth_disabled_are_throttled_per_address(
 
 
 def test_rates_come_from_the_environment_and_an_empty_rate_turns_a_throttle_off():
-    environment = production_environment(THROTTLE_ANON_RATE="5/min", THROTTLE_WRITE_RATE="")
+    environment = deployment_environment(THROTTLE_ANON_RATE="5/min", THROTTLE_WRITE_RATE="")
     code = (
         "import json, django; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))"

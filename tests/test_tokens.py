@@ -22,7 +22,8 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from media.models import RejectionStatusChange
-from tests.conftest import fetch_row, production_environment, run_python
+from tests.conftest import fetch_row
+from tests.support.database import deployment_environment, run_python
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -287,7 +288,7 @@ SHOW_TTL = (
     [(None, "None"), ("P90D", "90 days, 0:00:00"), ("3600", "1:00:00")],
 )
 def test_token_ttl_comes_from_the_environment(django_db_setup, ttl, shown):
-    result = run_python(["-c", SHOW_TTL], production_environment(TOKEN_TTL=ttl))
+    result = run_python(["-c", SHOW_TTL], deployment_environment(TOKEN_TTL=ttl))
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == shown
@@ -295,7 +296,7 @@ def test_token_ttl_comes_from_the_environment(django_db_setup, ttl, shown):
 
 @pytest.mark.parametrize("ttl", ["soon", "0", "-60"])
 def test_a_token_ttl_that_is_not_a_positive_duration_stops_the_service(django_db_setup, ttl):
-    result = run_python(["-c", SHOW_TTL], production_environment(TOKEN_TTL=ttl))
+    result = run_python(["-c", SHOW_TTL], deployment_environment(TOKEN_TTL=ttl))
 
     assert result.returncode != 0
     assert f"TOKEN_TTL={ttl!r} is not a positive duration" in result.stderr

@@ -6,15 +6,15 @@ the caller's environment (make e2e starts it so).
 
 import argparse
 import ctypes
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -59,16 +59,36 @@ def die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def get(url: str, *, host: str | None = None, timeout: float = 5):
-    """(status, headers, body) of a GET; (None, None, b"") when nothing answers."""
-    request = urllib.request.Request(url, headers={"Host": host} if host else {})  # noqa: S310
+def get(
+    url: str,
+    *,
+    host: str | None = None,
+    headers: dict | None = None,
+    source: str | None = None,
+    timeout: float = 5,
+):
+    """(status, headers, body) of a GET, whatever the status; (None, None, b"") when
+    nothing answers.
+
+    `source`: the client's own address. Any of 127.0.0.0/8 is this machine, so a
+    test can be a second client that the server tells apart by address.
+    """
+    parts = urlsplit(url)
+    client = http.client.HTTPConnection(
+        parts.hostname,
+        parts.port,
+        timeout=timeout,
+        source_address=(source, 0) if source else None,
+    )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback)
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
-    except OSError:
+        client.request("GET", path, headers={**({"Host": host} if host else {}), **(headers or {})})
+        response = client.getresponse()
+        return response.status, response.headers, response.read()
+    except (OSError, http.client.HTTPException):  # refused, reset, cut short
         return None, None, b""
+    finally:
+        client.close()
 
 
 def status_kb(pid: int, field: str = "VmRSS") -> int | None:
@@ -91,7 +111,12 @@ class ProductionServer:
 
     def __init__(self, environment: dict, *, port: int | None = None, log: Path | None = None):
         self.port = port or free_port()
-        self.environment = {**environment, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        # The container's health probe (config/healthcheck.py) asks the port gunicorn binds.
+        self.environment = {
+            **environment,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "HEALTHCHECK_PORT": str(self.port),
+        }
         self.log = log
         self.process: subprocess.Popen | None = None
 
@@ -137,7 +162,14 @@ class ProductionServer:
         raise RuntimeError(f"gunicorn not ready after {timeout:.0f} s{self._see()}")
 
     def _see(self) -> str:
-        return f"; see {self.log}" if self.log else ""
+        """Where its output went, and the end of it: why it did not start."""
+        if not self.log:
+            return ""
+        try:
+            tail = self.log.read_text(errors="replace")[-4000:]
+        except OSError:
+            return f"; see {self.log}"
+        return f"; {self.log} ends:\n{tail}"
 
     def workers(self) -> list[int]:
         """The worker processes (the master's children)."""
