@@ -12,8 +12,8 @@ import subprocess
 import pytest
 
 from config.gunicorn import MAX_DEFAULT_WORKERS, available_cpus, cpu_quota, default_workers
-from tests.support.database import run_python, server_environment
-from tests.support.server import GUNICORN, ROOT, ProductionServer
+from tests.support.database import server_environment
+from tests.support.server import GUNICORN, ROOT, ProductionServer, run_python
 
 
 def cgroup(tmp_path, files):

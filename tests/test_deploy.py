@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from tests.support.database import database_url, deployment_environment
-from tests.support.database import run_python as run
+from tests.support.server import run_python as run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"

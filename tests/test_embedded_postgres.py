@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from config.embedded_postgres import EmbeddedCluster
+from tests.support.server import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECT = (
@@ -27,19 +28,13 @@ CONNECT = (
 
 
 def run(arguments, local_state_dir):
+    """Nothing configured but LOCAL_STATE_DIR; a first start runs initdb, hence the time."""
     environment = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "LOCAL_STATE_DIR": str(local_state_dir),
     }
-    return subprocess.run(
-        [sys.executable, *arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_python(arguments, environment, timeout=120)
 
 
 @pytest.fixture

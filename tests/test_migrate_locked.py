@@ -16,8 +16,8 @@ from django.db import connection
 
 from media.management.commands.migrate_locked import LOCK_KEY
 from media.schema import MEDIA_TABLE_SQL
-from tests.support.database import database_settings, run_python, server_environment
-from tests.support.server import GUNICORN, ROOT, ProductionServer
+from tests.support.database import database_settings, server_environment
+from tests.support.server import GUNICORN, ROOT, ProductionServer, run_python
 
 WAITING_FOR_THE_LOCK = """
 SELECT count(*) FROM pg_locks

@@ -13,8 +13,8 @@ from contextlib import ExitStack
 import pytest
 import redis
 
-from tests.support.database import deployment_environment, run_python, server_environment
-from tests.support.server import ProductionServer
+from tests.support.database import deployment_environment, server_environment
+from tests.support.server import ProductionServer, run_python
 
 REDIS = "redis://127.0.0.1:6379/0"
 RATE = 3

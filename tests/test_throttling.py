@@ -17,7 +17,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from media.models import RejectionStatusChange
 from media.operators import operator_create, token_issue
 from tests.conftest import fetch_row
-from tests.support.database import deployment_environment, run_python
+from tests.support.database import deployment_environment
+from tests.support.server import run_python
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 

@@ -23,7 +23,8 @@ from rest_framework.test import APIClient
 
 from media.models import RejectionStatusChange
 from tests.conftest import fetch_row
-from tests.support.database import deployment_environment, run_python
+from tests.support.database import deployment_environment
+from tests.support.server import run_python
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 

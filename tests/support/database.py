@@ -7,13 +7,11 @@ Only the test suite imports this module: it needs pytest-django's connection.
 """
 
 import secrets
-import subprocess
-import sys
 from urllib.parse import quote
 
 from django.db import connection
 
-from tests.support.server import ROOT, production_environment
+from tests.support.server import production_environment
 
 
 def database_settings() -> dict:
@@ -82,15 +80,3 @@ def server_environment(**overrides: str | None) -> dict:
         **overrides,
     }
     return production_environment(inherit=False, **variables)
-
-
-def run_python(arguments: list[str], environment: dict) -> subprocess.CompletedProcess:
-    """`python <arguments>` in the checkout, in a fresh process with only `environment`."""
-    return subprocess.run(
-        [sys.executable, *arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )

@@ -54,6 +54,20 @@ def production_environment(*, inherit: bool = True, **variables: str | None) -> 
     return {name: value for name, value in environment.items() if value is not None}
 
 
+def run_python(
+    arguments: list[str], environment: dict, *, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """`python <arguments>` in the checkout, in a fresh process with only `environment`."""
+    return subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def die_with_parent() -> None:
     """preexec_fn: even a SIGKILLed harness leaves no child behind (prctl(2) PR_SET_PDEATHSIG)."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
