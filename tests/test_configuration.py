@@ -77,6 +77,7 @@ def test_local_state_secrets_tools_and_caches_stay_out_of_the_build_context():
         ".local/bench-pgdata/base/1/1259",
         ".local/secret_key",
         ".venv/bin/python",
+        ".venv-python3.13/bin/python",
         ".tools/poetry/bin/poetry",
         ".env",
         ".git/HEAD",
