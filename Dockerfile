@@ -1,4 +1,6 @@
-# Production image: gunicorn, DEBUG off, non-root, only the main dependencies.
+# Production image: gunicorn, DEBUG off, non-root, only the main dependencies
+# and the Redis client (CACHE_URL=redis://... for throttle counters shared by
+# every worker and replica).
 # The same commands run in tests/test_production_server.py (collectstatic,
 # gunicorn with config/gunicorn.py, the health probe).
 
@@ -9,7 +11,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN pip install --no-cache-dir "poetry==2.5.1"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN poetry sync --only main --no-root
+RUN poetry sync --only main,redis --no-root
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -23,10 +25,9 @@ COPY --from=build /app/.venv /app/.venv
 COPY config ./config
 COPY media ./media
 COPY manage.py ./
-# collectstatic reads settings but opens no connection: placeholders suffice.
-RUN DATABASE_URL=postgres://build@localhost/build SECRET_KEY=collectstatic-only \
-    python manage.py collectstatic --no-input \
-    && chown -R app:app /app/staticfiles
+# Importing the settings starts no database and writes no key, so collectstatic
+# needs nothing configured (tests/test_embedded_postgres.py runs it the same way).
+RUN python manage.py collectstatic --no-input && chown -R app:app /app/staticfiles
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -6,7 +6,13 @@ PYTHON ?= python3
 POETRY_VERSION := 2.5.1
 POETRY_HOME := .tools/poetry
 POETRY := $(POETRY_HOME)/bin/poetry
-VENV := .venv
+# One virtualenv per interpreter: .venv for python3, .venv-python3.13 for
+# PYTHON=python3.13 (make test PYTHON=python3.13), and so on.
+ifeq ($(PYTHON),python3)
+VENV ?= .venv
+else
+VENV ?= .venv-$(notdir $(PYTHON))
+endif
 MANAGE := $(VENV)/bin/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -33,17 +39,25 @@ $(POETRY):
 	$(PYTHON) -m venv $(POETRY_HOME)
 	$(POETRY_HOME)/bin/pip install --quiet --disable-pip-version-check "poetry==$(POETRY_VERSION)"
 
+# Poetry installs into the virtualenv that VIRTUAL_ENV names. --with redis: the
+# optional Redis client (shared throttle counters), so its tests run here and in
+# CI as they run in the production image.
 $(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
-	$(POETRY) env use $(PYTHON) >/dev/null
-	$(POETRY) sync --no-root
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	VIRTUAL_ENV=$(abspath $(VENV)) $(POETRY) sync --no-root --with redis
 	@touch $@
 
 install: $(VENV)/.installed
 
+# When it ends (Ctrl-C or a failed step) the embedded PostgreSQL stops, unless
+# another client still uses it (a test run, a second server): see
+# config/embedded_postgres/__main__.py.
 run: install
-	$(MANAGE) migrate --no-input --skip-checks
-	$(MANAGE) media_demo
-	$(MANAGE) check --database default
+	@trap 'trap - EXIT; $(VENV)/bin/python -m config.embedded_postgres release' EXIT; \
+	trap 'exit 130' INT TERM; set -ex; \
+	$(MANAGE) migrate --no-input --skip-checks; \
+	$(MANAGE) media_demo; \
+	$(MANAGE) check --database default; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install
@@ -68,7 +82,7 @@ schema: install
 bench: install
 	$(VENV)/bin/python -m tests.bench.run
 
-# Issue 5: gunicorn on its own embedded PostgreSQL (.local/faults-pgdata) under
+# The production server on its own embedded PostgreSQL (.local/faults-pgdata) under
 # wrk while the database stops and starts, then 60 s of load and concurrent
 # PATCHes; prints what it measured, fails on any non-contract answer.
 faults: install
@@ -81,6 +95,5 @@ faults: install
 e2e: install
 	bash tests/e2e/run.sh
 
-clean-db:
-	@echo "Stopping and deleting the embedded database under .local/pgdata"
-	-$(VENV)/bin/python -c "import pgserver; pgserver.get_server('.local/pgdata', cleanup_mode='delete').cleanup()"
+clean-db: install
+	$(VENV)/bin/python -m config.embedded_postgres delete

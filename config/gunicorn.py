@@ -1,30 +1,108 @@
 """gunicorn settings for the production image (Dockerfile) and the tests that start it.
 
+Read from the same place as the settings (config.env: the process environment,
+then the optional `.env`). gunicorn puts its working directory on sys.path
+before it loads this file, so `config` imports as a package.
 https://docs.gunicorn.org/en/stable/settings.html
 """
 
-import multiprocessing
+import math
 import os
+import subprocess
+import sys
+from pathlib import Path
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# (2 x cores) + 1 processes is gunicorn's own starting point. Threaded workers
-# (gthread): a slow or stalled client holds one thread, not a whole process,
-# and keep-alive connections wait in the worker's poller, not in a thread.
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+from config.env import BASE_DIR, env
+
+# Each worker thread holds one database connection, so the default number of
+# workers is bounded: at most 8 workers x 2 threads = 16 connections per
+# replica, well under PostgreSQL's default max_connections of 100.
+MAX_DEFAULT_WORKERS = 8
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def cpu_quota(cgroup: Path = CGROUP) -> float | None:
+    """CPUs the container's CFS quota allows (cgroup v2, then v1); None when unlimited.
+
+    os.cpu_count() is the host's count: a container limited to 1 CPU on a
+    32-core host would otherwise start 65 workers. Inside a container the
+    cgroup mounted at /sys/fs/cgroup is the container's own.
+    """
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()  # v2: "max 100000"
+    except (OSError, ValueError):
+        try:  # v1
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    if quota in {"max", "-1"} or int(period) <= 0:
+        return None
+    return int(quota) / int(period)
+
+
+def available_cpus(cgroup: Path = CGROUP) -> int:
+    """CPUs this process may use: its affinity mask, bounded by the cgroup quota."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    quota = cpu_quota(cgroup)
+    if quota is not None:
+        cpus = min(cpus, math.ceil(quota))
+    return max(cpus, 1)
+
+
+def default_workers(cpus: int) -> int:
+    """gunicorn's own starting point, (2 x CPUs) + 1, up to MAX_DEFAULT_WORKERS."""
+    return min(2 * cpus + 1, MAX_DEFAULT_WORKERS)
+
+
+bind = env.str("GUNICORN_BIND", default="0.0.0.0:8000")
+# Threaded workers (gthread): a slow or stalled client holds one thread, not a
+# whole process, and keep-alive connections wait in the worker's poller, not
+# in a thread.
+workers = env.int("GUNICORN_WORKERS", default=default_workers(available_cpus()))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+threads = env.int("GUNICORN_THREADS", default=2)
 # A request (including reading a slow client's body) gets this long; the
 # database's statement_timeout is shorter, so queries end first.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = env.int("GUNICORN_TIMEOUT", default=30)
 graceful_timeout = 10
 keepalive = 5
+# gunicorn refuses a longer request line itself, with an HTML page (414): its
+# error pages cannot be made JSON short of replacing its worker's error
+# handler. At gunicorn's maximum, 8190 bytes, every request line the API can
+# take reaches Django, which answers an over-long parameter with a JSON 400
+# (the longest parameter, media_title, takes 255 characters).
+limit_request_line = 8190
 # Recycle workers now and then so no slow leak can grow without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests = env.int("GUNICORN_MAX_REQUESTS", default=5000)
 max_requests_jitter = 500
 # The application logs one line per request (media.middleware), with its id.
 accesslog = None
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-# gunicorn 27's control socket lives at one path per user (~/.gunicorn), so two
-# servers on one machine (tests, benchmark, a container's read-only home) clash.
+forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1")
+# Since gunicorn 25.1 a control socket lives at one path per user
+# ($XDG_RUNTIME_DIR/gunicorn.ctl, else ~/.gunicorn/gunicorn.ctl), so two servers
+# on one machine (tests, benchmark, a container's read-only home) would clash.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """MIGRATE_ON_START=true: migrate before any worker serves.
+
+    manage.py migrate_locked takes a PostgreSQL advisory lock first, so
+    replicas that start at once migrate one after the other. It runs in its own
+    process: the master never imports Django or holds a connection its
+    workers would inherit. A failed migration stops the server.
+    """
+    if not env.bool("MIGRATE_ON_START", default=False):
+        return
+    server.log.info("MIGRATE_ON_START: manage.py migrate_locked")
+    migrated = subprocess.run(
+        [sys.executable, "manage.py", "migrate_locked", "--no-input"], cwd=BASE_DIR, check=False
+    )
+    if migrated.returncode != 0:
+        # gunicorn reports a RuntimeError from a hook as one line and exits 1.
+        raise RuntimeError(f"MIGRATE_ON_START: migrate_locked exited {migrated.returncode}")

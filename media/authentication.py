@@ -1,17 +1,32 @@
-"""DRF's token authentication, refusing keys that cannot be tokens before any query."""
+"""Token authentication: django-rest-knox, which stores only a digest of each key.
+
+Keys are refused before any query unless they can be tokens: 64 hexadecimal
+characters (knox's keys) or 40 (rest_framework.authtoken's, hashed into knox
+by migration 0003 and still valid).
+"""
 
 import re
 
-from rest_framework import authentication, exceptions
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
+from knox import auth
+from rest_framework import exceptions
 
-# rest_framework.authtoken keys: 40 hexadecimal characters (Token.generate_key).
-TOKEN_KEY = re.compile(r"\A[0-9a-f]{40}\Z")
+TOKEN_KEY = re.compile(rb"\A(?:[0-9a-f]{64}|[0-9a-f]{40})\Z")
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    def authenticate_credentials(self, key):
-        # A NUL byte would reach PostgreSQL and fail as a 500; any malformed
-        # key is simply an invalid token.
-        if not TOKEN_KEY.fullmatch(key):
+class TokenAuthentication(auth.TokenAuthentication):
+    def authenticate_credentials(self, token):
+        # A NUL byte would reach PostgreSQL and fail as a 500, a byte that is
+        # not UTF-8 would fail knox's decode; any malformed key is simply an
+        # invalid token.
+        if not TOKEN_KEY.fullmatch(token):
             raise exceptions.AuthenticationFailed("Invalid token.")
-        return super().authenticate_credentials(key)
+        return super().authenticate_credentials(token)
+
+
+class TokenScheme(KnoxTokenScheme):
+    """OpenAPI: knox's `Authorization: Token <key>` scheme, under the name
+    `tokenAuth` that the schema had with DRF's tokens (generated clients keep it)."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"

@@ -48,9 +48,14 @@ def create_media_table(
         if cursor.fetchone()[0] is not None:
             return False
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
-        for script in GENERATIONS[generation]:
-            run_script(script, using=using, schema=schema)
+        cursor.execute(f"SET LOCAL search_path TO {quoted}")
+        cursor.execute(generation_sql(generation))
     return True
+
+
+def generation_sql(generation: str = LATEST) -> str:
+    """The scripts that build `generation`, in order, as one SQL text for the media schema."""
+    return "\n".join((SQL_DIR / script).read_text() for script in GENERATIONS[generation])
 
 
 def run_script(script: str, *, using: str = "default", schema: str | None = None) -> None:

@@ -4,7 +4,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.exceptions import AuthenticationFailed
+
+from media.authentication import TokenAuthentication
+
+
+class TokenExists(Exception):
+    """The user already has a token: its key was shown once, when it was issued."""
 
 
 def ensure_operators_group(**kwargs) -> Group:
@@ -19,42 +27,63 @@ def ensure_operators_group(**kwargs) -> Group:
 
 
 def operator_create(*, username: str, email: str = "", password: str | None = None):
-    """Create (or reuse) a user and put it in the operators group."""
+    """Create (or reuse) a user and put it in the operators group.
+
+    A password given for an existing user replaces its password.
+    """
     user_model = get_user_model()
     with transaction.atomic():
         user, created = user_model.objects.get_or_create(
             username=username, defaults={"email": email}
         )
-        if created:
-            if password:
-                user.set_password(password)
-            else:
-                user.set_unusable_password()  # token only, until a password is set
+        if password:
+            user.set_password(password)
+            user.save()
+        elif created:
+            user.set_unusable_password()  # token only, until a password is set
             user.save()
         user.groups.add(ensure_operators_group())
     return user, created
 
 
-def token_issue(*, username: str) -> Token:
-    """The user's token, made if it has none."""
-    user = get_user_model().objects.get(username=username)
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+def token_issue(*, username: str) -> str:
+    """Issue a token for a user who has none; returns the key, which is stored only as a digest.
 
-
-def token_rotate(*, username: str) -> Token:
-    """Replace the user's token: the old key stops working at once."""
+    Raises TokenExists when the user has a token that has not expired
+    (token_rotate replaces it).
+    """
     user = get_user_model().objects.get(username=username)
     with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user)
+        AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+        if AuthToken.objects.filter(user=user).exists():
+            raise TokenExists(username)
+        _, key = AuthToken.objects.create(user=user)
+    return key
+
+
+def token_rotate(*, username: str) -> str:
+    """Replace the user's tokens with a new one: the old keys stop working at once."""
+    user = get_user_model().objects.get(username=username)
+    with transaction.atomic():
+        AuthToken.objects.filter(user=user).delete()
+        _, key = AuthToken.objects.create(user=user)
+    return key
 
 
 def token_revoke(*, username: str) -> bool:
-    """Delete the user's token; returns whether there was one.
+    """Delete the user's tokens; returns whether there was one.
 
     An unknown username raises (a typo must not look like a revoked token).
     """
     user = get_user_model().objects.get(username=username)
-    deleted, _ = Token.objects.filter(user=user).delete()
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+def token_matches(*, username: str, key: str) -> bool:
+    """Whether `key` authenticates as `username` now, exactly as a request's would."""
+    try:
+        user, _ = TokenAuthentication().authenticate_credentials(key.encode())
+    except AuthenticationFailed:
+        return False
+    return user.get_username() == username

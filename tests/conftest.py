@@ -2,7 +2,8 @@
 
 A test that touches the media table (through `media_table`, or the row
 factories that use it) runs once per generation in GENERATIONS_UNDER_TEST, or
-on those its `tables` marker names.
+on those its `tables` marker names. Processes started on the test database
+(the settings from scratch, the production server) come from tests/support.
 """
 
 import json
@@ -85,7 +86,7 @@ def operator(db):
 def operator_client(operator):
     """An API client sending the operator's token, as the front-end does."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=operator.username).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=operator.username)}")
     return client
 
 

@@ -182,9 +182,7 @@ def test_refused_patch_writes_no_record_and_changes_nothing(
 ):
     reader = get_user_model().objects.create_user("reader")
     reader_client = APIClient()
-    reader_client.credentials(
-        HTTP_AUTHORIZATION=f"Token {token_issue(username=reader.username).key}"
-    )
+    reader_client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=reader.username)}")
     clients = {"operator": operator_client, "anonymous": api_client, "reader": reader_client}
     before = fetch_row(row.hash)
 

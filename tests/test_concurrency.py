@@ -234,7 +234,7 @@ def run_together(key, work):
 def test_eight_writers_with_the_same_if_match_exactly_one_wins_seven_get_412(
     operator, committed_row
 ):
-    key = token_issue(username=operator.username).key
+    key = token_issue(username=operator.username)
     targets = ["accepted", "rejected", "override"]
 
     past_etag = current_etag(committed_row)
@@ -259,7 +259,7 @@ def test_eight_writers_with_the_same_if_match_exactly_one_wins_seven_get_412(
 
 
 def race_without_if_match(operator, hash_value):
-    key = token_issue(username=operator.username).key
+    key = token_issue(username=operator.username)
     targets = ["accepted", "rejected", "override", "unfiltered"] * 2
     responses = run_together(key, lambda client, i: patch(client, hash_value, targets[i]))
     return targets, responses

@@ -6,16 +6,14 @@ own environment leaks in), pointed at the test database server.
 """
 
 import json
-import os
-import secrets
-import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import environ
 import pytest
 from django.db import connection
+
+from tests.support.database import database_url, deployment_environment
+from tests.support.server import run_python as run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
@@ -48,43 +46,6 @@ print(json.dumps(shown))
 """
 
 
-def database_url():
-    """A django-environ URL for the test database this run uses (TCP or a socket folder)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"], safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or "5432"
-    if host.startswith("/"):
-        # A Unix socket folder goes in the path: postgres://user@:port//socket/dir/name
-        return f"postgres://{credentials}@:{port}/{host}/{db['NAME']}"
-    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
-
-
-def production_environment(**overrides):
-    """What a deployment sets: a configured database, a secret key, its host names."""
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url(),
-        "SECRET_KEY": secrets.token_hex(32),
-        "ALLOWED_HOSTS": "api.example",
-    }
-    environment.update(overrides)
-    return {name: value for name, value in environment.items() if value is not None}
-
-
-def run(arguments, environment):
-    return subprocess.run(
-        [sys.executable, *arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 @pytest.fixture
 def test_database(django_db_setup, django_db_blocker):
     """The test database exists, and database_url() names it."""
@@ -104,7 +65,7 @@ def test_database(django_db_setup, django_db_blocker):
 
 def test_check_deploy_is_clean_with_production_settings_from_the_environment(test_database):
     result = run(
-        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_environment()
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], deployment_environment()
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -114,7 +75,7 @@ def test_check_deploy_is_clean_with_production_settings_from_the_environment(tes
 def test_check_deploy_is_clean_behind_a_tls_proxy(test_database):
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        production_environment(BEHIND_PROXY="true"),
+        deployment_environment(BEHIND_PROXY="true"),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -133,7 +94,7 @@ def test_check_deploy_fails_when_a_deployment_weakens_a_default(test_database, o
     """The clean run above is not vacuous: the same check catches a weakened setting."""
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        production_environment(**override),
+        deployment_environment(**override),
     )
 
     assert result.returncode != 0
@@ -143,7 +104,7 @@ def test_check_deploy_fails_when_a_deployment_weakens_a_default(test_database, o
 def test_production_settings_are_the_secure_ones_and_reach_the_configured_database(
     test_database,
 ):
-    result = run(["-c", SHOW_SETTINGS], production_environment())
+    result = run(["-c", SHOW_SETTINGS], deployment_environment())
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
@@ -167,7 +128,7 @@ def test_production_settings_are_the_secure_ones_and_reach_the_configured_databa
 
 
 def test_behind_proxy_trusts_x_forwarded_proto(test_database):
-    result = run(["-c", SHOW_SETTINGS], production_environment(BEHIND_PROXY="true"))
+    result = run(["-c", SHOW_SETTINGS], deployment_environment(BEHIND_PROXY="true"))
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout.strip().splitlines()[-1])
@@ -177,18 +138,41 @@ def test_behind_proxy_trusts_x_forwarded_proto(test_database):
 def test_a_wildcard_origin_is_refused_by_the_checks(test_database):
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        production_environment(CORS_ALLOWED_ORIGINS="*"),
+        deployment_environment(CORS_ALLOWED_ORIGINS="*"),
     )
 
     assert result.returncode != 0
     assert "corsheaders.E013" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("environment", "num_proxies"),
+    [
+        ({}, 0),
+        ({"BEHIND_PROXY": "true"}, 1),
+        ({"BEHIND_PROXY": "true", "TRUSTED_PROXIES": "2"}, 2),
+        ({"BEHIND_PROXY": "true", "TRUSTED_PROXIES": "0"}, 0),
+    ],
+    ids=["direct", "behind-a-proxy", "two-proxies", "proxy-that-sets-no-x-forwarded-for"],
+)
+def test_throttles_trust_x_forwarded_for_only_from_the_configured_proxies(
+    test_database, environment, num_proxies
+):
+    show = (
+        f"{SETUP}; from django.conf import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+
+    result = run(["-c", show], deployment_environment(**environment))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(num_proxies)]
+
+
 # --- refusing to start --------------------------------------------------------------------
 
 
 def test_without_secret_key_a_deployment_refuses_to_start(test_database):
-    result = run(["-c", SETUP], production_environment(SECRET_KEY=None))
+    result = run(["-c", SETUP], deployment_environment(SECRET_KEY=None))
 
     assert result.returncode != 0
     assert (
@@ -198,7 +182,7 @@ def test_without_secret_key_a_deployment_refuses_to_start(test_database):
 
 
 def test_without_allowed_hosts_a_deployment_refuses_to_start(test_database):
-    result = run(["-c", SETUP], production_environment(ALLOWED_HOSTS=None))
+    result = run(["-c", SETUP], deployment_environment(ALLOWED_HOSTS=None))
 
     assert result.returncode != 0
     assert (
@@ -208,16 +192,22 @@ def test_without_allowed_hosts_a_deployment_refuses_to_start(test_database):
 
 
 def test_with_debug_on_a_missing_secret_key_is_generated_locally(test_database, tmp_path):
-    """Only deployments must name their key: a development machine gets one beside its state."""
+    """Only deployments must name their key: a development machine gets one beside its state.
+
+    Made when first used, not when the settings are imported.
+    """
+    use_key = SETUP + "; from django.conf import settings; print(settings.SECRET_KEY)"
     result = run(
-        ["-c", SETUP],
-        production_environment(
+        ["-c", use_key],
+        deployment_environment(
             SECRET_KEY=None, ALLOWED_HOSTS=None, DEBUG="true", LOCAL_STATE_DIR=str(tmp_path)
         ),
     )
 
     assert result.returncode == 0, result.stderr
-    assert len((tmp_path / "secret_key").read_text().strip()) >= 50
+    key = (tmp_path / "secret_key").read_text().strip()
+    assert len(key) >= 50
+    assert result.stdout.strip() == key
 
 
 # --- AUTH_DISABLED warns at start-up ---------------------------------------------------------
@@ -236,7 +226,7 @@ def _log_records(stderr):
 
 @pytest.mark.parametrize("debug", ["true", None], ids=["debug (text log)", "deployment (json)"])
 def test_auth_disabled_logs_a_warning_at_start_up(test_database, debug):
-    result = run(["-c", SETUP], production_environment(AUTH_DISABLED="true", DEBUG=debug))
+    result = run(["-c", SETUP], deployment_environment(AUTH_DISABLED="true", DEBUG=debug))
 
     assert result.returncode == 0, result.stderr
     warnings = [
@@ -253,7 +243,7 @@ def test_auth_disabled_logs_a_warning_at_start_up(test_database, debug):
 
 
 def test_without_auth_disabled_no_warning_is_logged(test_database):
-    result = run(["-c", SETUP], production_environment(DEBUG="true"))
+    result = run(["-c", SETUP], deployment_environment(DEBUG="true"))
 
     assert result.returncode == 0, result.stderr
     assert "AUTH_DISABLED" not in result.stderr

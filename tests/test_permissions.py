@@ -78,7 +78,7 @@ def as_json(data):
 
 def token_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=user.username).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=user.username)}")
     return client
 
 

@@ -6,59 +6,26 @@ configured database from the environment) against the test database.
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(port, path, host="localhost"):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
+from tests.support.database import server_environment
+from tests.support.server import ROOT, ProductionServer, free_port
 
 
 @pytest.fixture(scope="module")
 def production_server(django_db_setup, django_db_blocker, tmp_path_factory):
-    """gunicorn with config/gunicorn.py on the test database, as the Dockerfile runs it."""
-    database = connection.settings_dict
-    port = _free_port()
-    static_root = tmp_path_factory.mktemp("staticfiles")
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": "test-only-production-server",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "localhost",
-        # Plain HTTP on loopback: no redirect to HTTPS (a TLS proxy would set BEHIND_PROXY).
-        "SECURE_SSL_REDIRECT": "false",
-        "STATIC_ROOT": str(static_root),
-        # The earlier service's variables: also proves they are honoured.
-        "PGSQL_HOST": database["HOST"] or "127.0.0.1",
-        "PGSQL_PORT": str(database["PORT"] or 5432),
-        "PGSQL_USER": database["USER"],
-        "PGSQL_PASSWORD": database["PASSWORD"] or "",
-        "PGSQL_NAME": database["NAME"],
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        "HEALTHCHECK_PORT": str(port),
-    }
+    """gunicorn with config/gunicorn.py on the test database, as the Dockerfile runs it.
+
+    The environment is built from scratch: nothing of this test run's own leaks in.
+    """
+    environment = server_environment(
+        STATIC_ROOT=str(tmp_path_factory.mktemp("staticfiles")),
+        # Only the name the container's health probe sends, so other hosts are refused.
+        ALLOWED_HOSTS="localhost",
+    )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input"],
         cwd=ROOT,
@@ -66,71 +33,55 @@ def production_server(django_db_setup, django_db_blocker, tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [str(gunicorn), "--config", "config/gunicorn.py", "config.wsgi"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if _get(port, "/rear-diff/health")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"gunicorn did not start: {process.stdout.read().decode()}")
-    yield {"port": port, "env": environment}
-    process.terminate()
-    process.wait(timeout=15)
+    with ProductionServer(environment, log=tmp_path_factory.mktemp("log") / "log") as server:
+        yield server
+
+
+def _get(server, path, host="localhost"):
+    return server.get(path, host=host)
 
 
 def test_gunicorn_serves_liveness_and_readiness(production_server):
-    port = production_server["port"]
-    assert _get(port, "/rear-diff/health")[::2] == (200, b'{"status":"healthy"}')
-    status, _, body = _get(port, "/rear-diff/health/ready")
+    assert _get(production_server, "/rear-diff/health")[::2] == (200, b'{"status":"healthy"}')
+    status, _, body = _get(production_server, "/rear-diff/health/ready")
     assert status == 200, body
 
 
 def test_gunicorn_serves_the_list_from_the_configured_database(production_server):
-    status, headers, body = _get(production_server["port"], "/rear-diff/media?limit=1")
+    status, headers, body = _get(production_server, "/rear-diff/media?limit=1")
     assert status == 200, body
     assert headers["Content-Type"] == "application/json"
     assert b'"pagination"' in body
 
 
 def test_gunicorn_serves_swagger_ui_assets_collected_by_collectstatic(production_server):
-    port = production_server["port"]
-    status, _, page = _get(port, "/rear-diff/docs")
+    status, _, page = _get(production_server, "/rear-diff/docs")
     assert status == 200
     assert b"/rear-diff/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     status, headers, _ = _get(
-        port, "/rear-diff/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
+        production_server,
+        "/rear-diff/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
     )
     assert status == 200
     assert "javascript" in headers["Content-Type"]
 
 
 def test_gunicorn_refuses_a_host_not_in_allowed_hosts(production_server):
-    assert _get(production_server["port"], "/rear-diff/health", host="evil.example")[0] == 400
+    assert _get(production_server, "/rear-diff/health", host="evil.example")[0] == 400
 
 
 def test_container_health_probe_exits_zero_against_the_running_server(production_server):
     probe = subprocess.run(
         [sys.executable, "-m", "config.healthcheck"],
         cwd=ROOT,
-        env=production_server["env"],
+        env=production_server.environment,
         capture_output=True,
     )
     assert probe.returncode == 0, probe.stderr
 
 
 def test_container_health_probe_exits_nonzero_when_nothing_listens():
-    environment = {**os.environ, "HEALTHCHECK_PORT": str(_free_port())}
+    environment = {**os.environ, "HEALTHCHECK_PORT": str(free_port())}
     probe = subprocess.run(
         [sys.executable, "-m", "config.healthcheck"], cwd=ROOT, env=environment, capture_output=True
     )

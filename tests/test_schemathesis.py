@@ -90,7 +90,7 @@ def api_schema(sample_media, monkeypatch):
 
 @pytest.fixture
 def operator_token(operator):
-    return token_issue(username=operator.username).key
+    return token_issue(username=operator.username)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -7,9 +7,6 @@ counters live in the default cache, emptied before and after each test.
 """
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from media.models import RejectionStatusChange
 from media.operators import operator_create, token_issue
 from tests.conftest import fetch_row
+from tests.support.database import deployment_environment
+from tests.support.server import run_python
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -47,7 +46,7 @@ def patch(client, rejection_status="accepted"):
 
 def client_of(username):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=username).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=username)}")
     return client
 
 
@@ -168,23 +167,13 @@ def test_anonymous_writes_with_auth_disabled_are_throttled_per_address(
 
 
 def test_rates_come_from_the_environment_and_an_empty_rate_turns_a_throttle_off():
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "true",
-        "SECRET_KEY": "test-only-throttle-settings",
-        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unused",
-        "THROTTLE_ANON_RATE": "5/min",
-        "THROTTLE_WRITE_RATE": "",
-    }
+    environment = deployment_environment(THROTTLE_ANON_RATE="5/min", THROTTLE_WRITE_RATE="")
     code = (
         "import json, django; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))"
     )
 
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
+    result = run_python(["-c", code], environment)
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"anon": "5/min", "write": None}

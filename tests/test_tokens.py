@@ -1,22 +1,30 @@
 """Operators and their tokens, managed with `manage.py media_operator`.
 
 Each command runs through call_command with its standard output captured; the
-keys it prints are then used against the API exactly as a script would.
+keys it prints are then used against the API exactly as a script would. The
+database keeps only a digest of each key (django-rest-knox), so a key is
+printed once, when it is issued.
 """
 
+import hashlib
 import io
 import sys
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from rest_framework.authtoken.models import Token
+from django.db import connection
+from django.utils import timezone
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from media.models import RejectionStatusChange
 from tests.conftest import fetch_row
+from tests.support.database import deployment_environment
+from tests.support.server import run_python
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -30,16 +38,16 @@ def media_operator(*args):
     return out.getvalue()
 
 
+def printed_key(output):
+    return output.splitlines()[-1].removeprefix("Token: ")
+
+
 def patch_with(key, rejection_status="accepted"):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client.patch(
         URL, {"hash": SAMPLE_HASH, "rejection_status": rejection_status}, format="json"
     )
-
-
-def key_of(username):
-    return Token.objects.get(user__username=username).key
 
 
 def assert_refused_as_invalid_token(response):
@@ -52,11 +60,17 @@ def assert_refused_as_invalid_token(response):
     }
 
 
+def has_token_message(username):
+    return (
+        f"{username} already has a token; its key was shown when it was issued and is not "
+        f"stored. `manage.py media_operator rotate {username}` replaces it with a new one."
+    )
+
+
 @pytest.fixture
 def alice(db):
     """An operator made by the command; its printed token."""
-    output = media_operator("create", "alice")
-    return output.splitlines()[-1].removeprefix("Token: ")
+    return printed_key(media_operator("create", "alice"))
 
 
 def test_operators_group_exists_after_migrate_with_the_change_permission(db):
@@ -70,12 +84,26 @@ def test_operators_group_exists_after_migrate_with_the_change_permission(db):
 def test_create_prints_the_operator_and_a_token_that_changes_a_row(db, sample_media):
     output = media_operator("create", "alice")
 
-    key = key_of("alice")
+    key = printed_key(output)
     assert output == f"Created operator alice.\nToken: {key}\n"
+    assert len(key) == 64
     response = patch_with(key)
     assert response.status_code == 200
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
     assert RejectionStatusChange.objects.get(media_hash=SAMPLE_HASH).changed_by_name == "alice"
+
+
+def test_the_database_keeps_only_a_digest_of_the_key(alice):
+    """What a dump of the token tables shows: the SHA-512 digest, never the key."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t::text FROM knox_authtoken t UNION ALL SELECT t::text FROM authtoken_token t"
+        )
+        dumped = [row for (row,) in cursor.fetchall()]
+
+    assert len(dumped) == 1
+    assert alice not in dumped[0]
+    assert hashlib.sha512(alice.encode()).hexdigest() in dumped[0]
 
 
 def test_create_puts_the_user_in_operators_with_no_usable_password(db):
@@ -88,56 +116,94 @@ def test_create_puts_the_user_in_operators_with_no_usable_password(db):
     assert not user.has_usable_password()
 
 
-def test_create_of_an_existing_user_keeps_its_token(alice):
+def test_create_of_an_operator_with_a_token_neither_shows_nor_changes_it(alice, sample_media):
     output = media_operator("create", "alice")
 
-    assert output == f"Updated operator alice.\nToken: {alice}\n"
+    assert output == f"Updated operator alice.\n{has_token_message('alice')}\n"
+    assert patch_with(alice).status_code == 200
 
 
-def test_create_makes_an_existing_user_an_operator(db, sample_media):
+def test_create_makes_an_existing_user_an_operator_with_a_token(db, sample_media):
     get_user_model().objects.create_user("bob")
 
     output = media_operator("create", "bob")
 
-    assert output.startswith("Updated operator bob.\n")
-    assert patch_with(key_of("bob")).status_code == 200
+    assert output.startswith("Updated operator bob.\nToken: ")
+    assert patch_with(printed_key(output)).status_code == 200
 
 
-def test_create_with_password_from_stdin_sets_a_password_that_logs_in(db, monkeypatch):
-    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
-
-    media_operator("create", "alice", "--password-from-stdin")
-
-    user = get_user_model().objects.get(username="alice")
-    assert user.has_usable_password()
-    assert user.check_password("correct horse battery staple")
+def logs_in(username, password):
+    """Whether the browsable API's login form accepts the password."""
     client = APIClient(enforce_csrf_checks=True)
     client.get("/rear-diff/api-auth/login/")
     response = client.post(
         "/rear-diff/api-auth/login/",
         {
-            "username": "alice",
-            "password": "correct horse battery staple",
+            "username": username,
+            "password": password,
             "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
         },
     )
-    assert response.status_code == 302
-    assert "sessionid" in client.cookies
+    return response.status_code == 302 and "sessionid" in client.cookies
 
 
-def test_token_prints_the_key_create_issued(alice):
-    assert media_operator("token", "alice") == f"{alice}\n"
+def test_create_with_password_from_stdin_sets_a_password_that_logs_in(db, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
+
+    output = media_operator("create", "alice", "--password-from-stdin")
+
+    assert output.startswith("Created operator alice.\nPassword set.\n")
+    user = get_user_model().objects.get(username="alice")
+    assert user.has_usable_password()
+    assert user.check_password("correct horse battery staple")
+    assert logs_in("alice", "correct horse battery staple")
+
+
+def test_create_with_password_from_stdin_sets_the_password_of_an_existing_user(alice, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
+
+    output = media_operator("create", "alice", "--password-from-stdin")
+
+    assert output.startswith("Updated operator alice.\nPassword set.\n")
+    assert logs_in("alice", "correct horse battery staple")
+
+
+def test_create_with_a_new_password_replaces_the_old_one(db, monkeypatch):
+    for password in ["first password", "second password"]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(f"{password}\n"))
+        media_operator("create", "alice", "--password-from-stdin")
+
+    assert logs_in("alice", "second password")
+    assert not logs_in("alice", "first password")
+
+
+def test_password_from_stdin_with_an_empty_line_is_a_command_error(alice, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+
+    with pytest.raises(CommandError, match=r"standard input has no password"):
+        media_operator("create", "alice", "--password-from-stdin")
+
+    assert not get_user_model().objects.get(username="alice").has_usable_password()
 
 
 def test_token_issues_a_key_for_a_user_without_one_but_grants_no_permission(db, sample_media):
     get_user_model().objects.create_user("reader")
 
-    key = media_operator("token", "reader").strip()
+    output = media_operator("token", "reader")
 
-    assert key == key_of("reader")
+    key = output.strip()
+    assert output == f"{key}\n"
     response = patch_with(key)
     assert response.status_code == 403
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
+
+
+def test_token_for_a_user_who_has_one_says_to_rotate_and_keeps_the_key(alice, sample_media):
+    with pytest.raises(CommandError) as refused:
+        media_operator("token", "alice")
+
+    assert str(refused.value) == has_token_message("alice")
+    assert patch_with(alice).status_code == 200
 
 
 def test_rotate_prints_a_new_key_the_old_one_answers_401_the_new_one_works(alice, sample_media):
@@ -146,24 +212,17 @@ def test_rotate_prints_a_new_key_the_old_one_answers_401_the_new_one_works(alice
     new_key = output.strip()
     assert output == f"{new_key}\n"
     assert new_key != alice
-    assert new_key == key_of("alice")
     assert_refused_as_invalid_token(patch_with(alice))
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
     assert patch_with(new_key).status_code == 200
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
 
 
-def test_token_after_rotate_prints_the_new_key(alice):
-    new_key = media_operator("rotate", "alice").strip()
-
-    assert media_operator("token", "alice") == f"{new_key}\n"
-
-
 def test_revoke_makes_the_key_answer_401(alice, sample_media):
     output = media_operator("revoke", "alice")
 
     assert output == "Token revoked.\n"
-    assert not Token.objects.filter(user__username="alice").exists()
+    assert not AuthToken.objects.filter(user__username="alice").exists()
     assert_refused_as_invalid_token(patch_with(alice))
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
     assert not RejectionStatusChange.objects.exists()
@@ -189,4 +248,56 @@ def test_unknown_user_is_a_command_error(db, action):
     with pytest.raises(CommandError, match=r"^No user named 'nobody'\.$"):
         media_operator(action, "nobody")
 
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
+
+
+# --- TOKEN_TTL: tokens that expire -------------------------------------------------
+
+
+def test_with_a_token_ttl_a_new_token_expires_after_it(db, settings):
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": timedelta(days=30)}
+    before = timezone.now()
+
+    media_operator("create", "alice")
+
+    expiry = AuthToken.objects.get(user__username="alice").expiry
+    assert before + timedelta(days=30) <= expiry <= timezone.now() + timedelta(days=30)
+
+
+def test_an_expired_token_answers_401_and_the_operator_may_get_a_new_one(alice, sample_media):
+    AuthToken.objects.filter(user__username="alice").update(
+        expiry=timezone.now() - timedelta(seconds=1)
+    )
+
+    assert_refused_as_invalid_token(patch_with(alice))
+    key = media_operator("token", "alice").strip()
+    assert patch_with(key).status_code == 200
+
+
+def test_without_token_ttl_tokens_never_expire(alice):
+    assert AuthToken.objects.get(user__username="alice").expiry is None
+
+
+SHOW_TTL = (
+    "import django; django.setup(); "
+    "from knox.settings import knox_settings; print(knox_settings.TOKEN_TTL)"
+)
+
+
+@pytest.mark.parametrize(
+    ("ttl", "shown"),
+    [(None, "None"), ("P90D", "90 days, 0:00:00"), ("3600", "1:00:00")],
+)
+def test_token_ttl_comes_from_the_environment(django_db_setup, ttl, shown):
+    result = run_python(["-c", SHOW_TTL], deployment_environment(TOKEN_TTL=ttl))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == shown
+
+
+@pytest.mark.parametrize("ttl", ["soon", "0", "-60"])
+def test_a_token_ttl_that_is_not_a_positive_duration_stops_the_service(django_db_setup, ttl):
+    result = run_python(["-c", SHOW_TTL], deployment_environment(TOKEN_TTL=ttl))
+
+    assert result.returncode != 0
+    assert f"TOKEN_TTL={ttl!r} is not a positive duration" in result.stderr

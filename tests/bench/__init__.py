@@ -1,1 +1,1 @@
-"""`make bench`: the service against the SQL floor (issue 3). Not collected by pytest."""
+"""`make bench`: the service against the SQL floor. Not collected by pytest."""

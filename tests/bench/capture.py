@@ -4,12 +4,11 @@ Usage: python -m tests.bench.capture <rows> <folder>, with the service's
 environment. First the service's own tables (migrate) and an operator with a
 token for the PATCH, on the benchmark database. Then each case's request goes
 through django.test.Client with the same settings and database as gunicorn;
-`execute_wrapper` records every statement with its values inlined (psycopg's
-client-side binding, Django's default), and whether it ran inside a
-transaction, which psycopg opens with an implicit BEGIN when Django turns
-autocommit off (transaction.atomic). The statements become pgbench scripts:
-one request = one pgbench transaction.
-https://docs.djangoproject.com/en/5.2/topics/db/instrumentation/
+Django's CaptureQueriesContext records every statement with its values
+inlined (psycopg's client-side binding, Django's default) and the BEGIN and
+COMMIT of its transactions. The statements become pgbench scripts: one
+request = one pgbench transaction.
+https://docs.djangoproject.com/en/5.2/topics/testing/tools/#django.test.utils.CaptureQueriesContext
 """
 
 import json
@@ -24,39 +23,20 @@ from tests.bench.cases import PATCH_HASHES, all_cases, patch_body
 OPERATOR = "bench"  # the benchmark database's operator, who sends the PATCH
 
 
-def to_script(statements: list[tuple[bool, str]]) -> str:
-    """pgbench script text; statements run in a transaction are wrapped in BEGIN/COMMIT."""
-    lines, in_transaction = [], False
-    for transactional, sql in statements:
-        if transactional != in_transaction:
-            lines.append("BEGIN;" if transactional else "COMMIT;")
-            in_transaction = transactional
-        lines.append(sql.strip().rstrip(";") + ";")
-    if in_transaction:
-        lines.append("COMMIT;")
-    return "\n".join(lines) + "\n"
-
-
 def captured(send) -> str:
-    """Run `send()` (one request), return the SQL it ran as a pgbench script."""
+    """Run `send()` (one request), return the SQL it ran as a pgbench script.
+
+    Django records BEGIN and COMMIT among the statements, so the script replays
+    the request's transaction as it ran.
+    """
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    statements = []
-
-    def record(execute, sql, params, many, context):
-        transactional = not connection.get_autocommit()
-        result = execute(sql, params, many, context)
-        raw_cursor = context["cursor"].cursor
-        statements.append(
-            (transactional, connection.ops.last_executed_query(raw_cursor, sql, params))
-        )
-        return result
-
-    with connection.execute_wrapper(record):
+    with CaptureQueriesContext(connection) as queries:
         response = send()
     if response.status_code != 200:
         raise SystemExit(f"capture: {response.status_code} {response.content[:500]!r}")
-    return to_script(statements)
+    return "".join(query["sql"].strip().rstrip(";") + ";\n" for query in queries)
 
 
 def prepare_service() -> str:
@@ -66,7 +46,8 @@ def prepare_service() -> str:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("media_operator", "create", OPERATOR, stdout=StringIO())
     token = StringIO()
-    call_command("media_operator", "token", OPERATOR, stdout=token)
+    # Keys are shown only when issued: rotate prints a fresh one on every run.
+    call_command("media_operator", "rotate", OPERATOR, stdout=token)
     return token.getvalue().strip()
 
 

@@ -11,7 +11,7 @@ class Case:
     name: str
     path: str  # for PATCH: the path of each hash is built from the captured hashes
     method: str = "GET"
-    # What a naive implementation sends for the same page (issue 3's baseline):
+    # What a naive implementation sends for the same page (the baseline):
     # one COUNT(*) and one SELECT * ... ORDER BY ... LIMIT/OFFSET, no tie-breaker.
     naive: tuple[str, str] | None = None  # (WHERE clause or "", ORDER BY ... LIMIT ... OFFSET ...)
 
@@ -24,7 +24,7 @@ class Case:
 
 
 def all_cases(rows: int) -> list[Case]:
-    """The cases of issue 3, for a table of `rows` rows; BENCH_CASES picks a subset."""
+    """The benchmark's cases for a table of `rows` rows; BENCH_CASES picks a subset."""
     deep = rows * 3 // 4
     newest = "ORDER BY created_at DESC LIMIT {} OFFSET {}"
     cases = [

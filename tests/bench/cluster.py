@@ -1,6 +1,6 @@
-"""The benchmark's own embedded PostgreSQL (pgserver): one database per table size.
+"""The benchmark's own embedded PostgreSQL: one database per table size.
 
-Like config/embedded_postgres.py, but under .local/bench-pgdata so the dev
+A cluster of config.embedded_postgres under .local/bench-pgdata, so the dev
 database is never touched. A database is reused while its row count and the
 files its data was made from are unchanged.
 """
@@ -10,43 +10,16 @@ import subprocess
 import sys
 import threading
 import time
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
-import psycopg
+from config.embedded_postgres import EmbeddedCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 PGDATA = ROOT / ".local" / "bench-pgdata"
 SEED = 7
 BATCH = 50_000  # rows per COPY in media_generate; progress counts finished COPYs
 # Data made from other versions of these files is made again.
-SOURCES = ["media/sql/media_table.sql", "media/management/commands/media_generate.py"]
-
-
-@dataclass
-class Cluster:
-    server: object
-    host: str  # the unix socket's folder
-    port: int
-    bin_dir: Path  # psql and pgbench of the server's own version
-
-    def connect(self, dbname: str = "postgres") -> psycopg.Connection:
-        return psycopg.connect(
-            host=self.host, port=self.port, user="postgres", dbname=dbname, autocommit=True
-        )
-
-    def database_url(self, dbname: str) -> str:
-        # django-environ reads a percent-encoded path before the name as the socket folder.
-        return f"postgres://postgres@:{self.port}/{quote(self.host, safe='')}/{dbname}"
-
-    def client_args(self, dbname: str) -> list[str]:
-        return ["-h", self.host, "-p", str(self.port), "-U", "postgres", "-d", dbname]
-
-    def stop(self) -> None:
-        self.server.cleanup()
-
+SOURCES = ["media/sql", "media/ddl.py", "media/generate.py"]
 
 # Sized like a production server for this machine rather than initdb's defaults
 # (128 MB): the 1,000,000-row table (~550 MB) fits in shared_buffers, so the
@@ -54,24 +27,8 @@ class Cluster:
 SERVER_SETTINGS = {"shared_buffers": "1GB"}
 
 
-def _server():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs, when XDG_RUNTIME_DIR is unset
-        import pgserver
-
-        PGDATA.parent.mkdir(parents=True, exist_ok=True)
-        return pgserver.get_server(PGDATA, cleanup_mode="stop")
-
-
-def _cluster(server) -> Cluster:
-    from pgserver._commands import POSTGRES_BIN_PATH
-
-    info = server.get_postmaster_info()
-    return Cluster(server, str(info.socket_dir), info.port or 5432, Path(POSTGRES_BIN_PATH))
-
-
-def start() -> Cluster:
-    cluster = _cluster(_server())
+def start() -> EmbeddedCluster:
+    cluster = EmbeddedCluster(PGDATA).start()
     with cluster.connect() as admin:
         changed = False
         for name, value in SERVER_SETTINGS.items():
@@ -80,18 +37,20 @@ def start() -> Cluster:
                 changed = True
     if changed:  # shared_buffers takes effect at a restart
         cluster.stop()
-        cluster = _cluster(_server())
+        cluster.start()
     return cluster
 
 
 def _fingerprint(rows: int) -> str:
     digest = hashlib.sha256(f"{rows}:{SEED}".encode())
     for source in SOURCES:
-        digest.update((ROOT / source).read_bytes())
+        path = ROOT / source
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            digest.update(file.read_bytes())
     return f"rear-diff bench {digest.hexdigest()[:16]}"
 
 
-def _ensure_database(cluster: Cluster, dbname: str) -> str | None:
+def _ensure_database(cluster: EmbeddedCluster, dbname: str) -> str | None:
     """Create `dbname` when missing; return the fingerprint its data carries, if any."""
     with cluster.connect() as admin:
         row = admin.execute(
@@ -104,14 +63,16 @@ def _ensure_database(cluster: Cluster, dbname: str) -> str | None:
     return row[0]
 
 
-def _row_count(cluster: Cluster, dbname: str) -> int | None:
+def _row_count(cluster: EmbeddedCluster, dbname: str) -> int | None:
     with cluster.connect(dbname) as conn:
         if conn.execute("SELECT to_regclass('atp.media')").fetchone()[0] is None:
             return None
         return conn.execute("SELECT count(*) FROM atp.media").fetchone()[0]
 
 
-def _print_progress(cluster: Cluster, dbname: str, rows: int, stop: threading.Event) -> None:
+def _print_progress(
+    cluster: EmbeddedCluster, dbname: str, rows: int, stop: threading.Event
+) -> None:
     """Poll pg_stat_progress_copy: finished COPYs of BATCH rows plus the current one."""
     finished, last, started, shown = 0, 0, time.monotonic(), time.monotonic()
     with cluster.connect() as conn:
@@ -129,7 +90,7 @@ def _print_progress(cluster: Cluster, dbname: str, rows: int, stop: threading.Ev
                 print(f"    {done:>9,} / {rows:,} rows ({shown - started:.0f} s)", flush=True)
 
 
-def ensure_data(cluster: Cluster, dbname: str, rows: int, env: dict) -> None:
+def ensure_data(cluster: EmbeddedCluster, dbname: str, rows: int, env: dict) -> None:
     """Make `dbname` hold the production table with `rows` generated rows (env: its URL)."""
     expected = _fingerprint(rows)
     if _ensure_database(cluster, dbname) == expected and _row_count(cluster, dbname) == rows:

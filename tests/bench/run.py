@@ -1,4 +1,4 @@
-"""`make bench`: the service under wrk against its own SQL under pgbench (issue 3).
+"""`make bench`: the service under wrk against its own SQL under pgbench.
 
 For each table size (BENCH_ROWS, default 10000,1000000): a database on the
 benchmark's own embedded PostgreSQL, the SQL of each case captured from Django,
@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from config.embedded_postgres import EmbeddedCluster
 from tests.bench import cluster as bench_cluster
 from tests.bench.cases import all_cases
 from tests.bench.drivers import pgbench, psql_check, require_wrk, wrk
-from tests.bench.service import PROXY_HEADERS, Gunicorn, service_env
+from tests.bench.service import PROXY_HEADERS, WorkerMemory, service_env
+from tests.support.server import ProductionServer
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / ".local" / "bench"
@@ -85,12 +87,8 @@ def markdown(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def bench_size(cluster, rows: int, seconds: int, warmup: int) -> tuple[list[Row], float]:
-    """All cases on one table size; returns the rows of the table and the workers' peak RSS."""
-    print(f"\n== {rows:,} rows", flush=True)
-    dbname = f"bench_{rows}"
-    env = service_env(cluster.database_url(dbname))
-    bench_cluster.ensure_data(cluster, dbname, rows, env)
+def capture_sql(rows: int, dbname: str, env: dict) -> tuple[Path, dict]:
+    """The SQL each case makes the service send, as pgbench scripts: their folder and manifest."""
     folder = OUT / "sql" / dbname
     print(f"  capturing the service's SQL per case into {folder.relative_to(ROOT)}", flush=True)
     capture_log = OUT / f"capture-{dbname}.log"
@@ -104,51 +102,86 @@ def bench_size(cluster, rows: int, seconds: int, warmup: int) -> tuple[list[Row]
         )
     if capture.returncode != 0:
         raise SystemExit(f"Capturing the SQL failed:\n{capture_log.read_text()[-3000:]}")
-    manifest = json.loads((folder / "manifest.json").read_text())
-    connection = cluster.client_args(dbname)
-    pgoptions = manifest["pgoptions"]
+    return folder, json.loads((folder / "manifest.json").read_text())
+
+
+@dataclass
+class Size:
+    """What the cases of one table size share."""
+
+    rows: int
+    dbname: str
+    seconds: int
+    warmup: int
+    cluster: EmbeddedCluster
+    folder: Path  # the captured SQL
+    manifest: dict
+    service: ProductionServer | None = None
+    memory: WorkerMemory | None = None
+
+
+def bench_case(case, size: Size) -> Row:
+    """One case: wrk against the service, pgbench on its captured SQL and on the naive SQL."""
+    folder, manifest, cluster, seconds = size.folder, size.manifest, size.cluster, size.seconds
+    connection, pgoptions = cluster.client_args(size.dbname), manifest["pgoptions"]
+    headers, hashes = dict(PROXY_HEADERS), None
+    if case.method == "PATCH":
+        hashes = folder / "patch_hashes.txt"
+        headers["Content-Type"] = "application/json"
+        headers["Authorization"] = f"Token {manifest['operator_token']}"
+    url = size.service.url("/" if hashes else case.path)
+    if size.warmup:
+        wrk(url, size.warmup, headers, hashes)
+    size.memory.reset()
+    served = wrk(url, seconds, headers, hashes)
+    case_rss_mb = size.memory.case_peak_kb / 1024
+    scripts = [folder / name for name in manifest["scripts"][case.name]]
+    floor = pgbench(cluster.bin_dir, connection, scripts, seconds, pgoptions)
+    naive_tps = None
+    naive_sql = case.naive_script(manifest["table"])
+    if naive_sql:
+        # The naive baseline runs under the server's default session settings.
+        naive_script = folder / f"naive-{case.name}.sql"
+        naive_script.write_text(naive_sql)
+        naive_tps = pgbench(cluster.bin_dir, connection, [naive_script], seconds).tps
+    return Row(
+        size.rows,
+        case.name,
+        served.rps,
+        served.p50_ms,
+        served.p99_ms,
+        floor.tps,
+        floor.latency_ms,
+        naive_tps,
+        served.ok,
+        served.errors,
+        case_rss_mb,
+    )
+
+
+def bench_size(cluster, rows: int, seconds: int, warmup: int) -> tuple[list[Row], float]:
+    """All cases on one table size; returns the rows of the table and the workers' peak RSS."""
+    print(f"\n== {rows:,} rows", flush=True)
+    dbname = f"bench_{rows}"
+    env = service_env(cluster.database_url(dbname))
+    bench_cluster.ensure_data(cluster, dbname, rows, env)
+    folder, manifest = capture_sql(rows, dbname, env)
     for names in manifest["scripts"].values():
-        psql_check(cluster.bin_dir, connection, folder / names[0], pgoptions)
+        psql_check(
+            cluster.bin_dir, cluster.client_args(dbname), folder / names[0], manifest["pgoptions"]
+        )
+    size = Size(rows, dbname, seconds, warmup, cluster, folder, manifest)
     results = []
-    with Gunicorn(env, OUT / f"gunicorn-{dbname}.log") as service:
-        for case in all_cases(rows):
-            headers, hashes = dict(PROXY_HEADERS), None
-            if case.method == "PATCH":
-                hashes = folder / "patch_hashes.txt"
-                headers["Content-Type"] = "application/json"
-                headers["Authorization"] = f"Token {manifest['operator_token']}"
-            url = service.url("/" if hashes else case.path)
-            if warmup:
-                wrk(url, warmup, headers, hashes)
-            service.memory.reset()
-            served = wrk(url, seconds, headers, hashes)
-            case_rss_mb = service.memory.case_peak_kb / 1024
-            scripts = [folder / name for name in manifest["scripts"][case.name]]
-            floor = pgbench(cluster.bin_dir, connection, scripts, seconds, pgoptions)
-            naive_tps = None
-            naive_sql = case.naive_script(manifest["table"])
-            if naive_sql:
-                # The naive baseline runs under the server's default session settings.
-                naive_script = folder / f"naive-{case.name}.sql"
-                naive_script.write_text(naive_sql)
-                naive_tps = pgbench(cluster.bin_dir, connection, [naive_script], seconds).tps
-            row = Row(
-                rows,
-                case.name,
-                served.rps,
-                served.p50_ms,
-                served.p99_ms,
-                floor.tps,
-                floor.latency_ms,
-                naive_tps,
-                served.ok,
-                served.errors,
-                case_rss_mb,
-            )
-            results.append(row)
-            print("  " + " | ".join(row.cells()), flush=True)
-        peak_mb = service.memory.peak_kb / 1024
-    return results, peak_mb
+    with ProductionServer(env, log=OUT / f"gunicorn-{dbname}.log") as size.service:
+        size.memory = WorkerMemory(size.service)
+        size.memory.start()
+        try:
+            for case in all_cases(rows):
+                results.append(bench_case(case, size))
+                print("  " + " | ".join(results[-1].cells()), flush=True)
+        finally:
+            size.memory.stopped.set()
+    return results, size.memory.peak_kb / 1024
 
 
 def header(seconds: int, warmup: int, load_before: float) -> str:

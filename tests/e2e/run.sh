@@ -4,15 +4,16 @@
 #  1. tools: Node (>= 20.19), npm packages from package-lock.json (npm ci, only
 #     when the lock changed), Debian's chromium (apt-get, only when missing);
 #  2. the service as `make run` prepares it (embedded PostgreSQL under
-#     .local/e2e, migrate, demo data and operator), served by gunicorn with
-#     DEBUG off and CORS_ALLOWED_ORIGINS=http://localhost:5173;
+#     .local/e2e, migrate, demo data and operator), served by the production
+#     server of tests/support (gunicorn with config/gunicorn.py) with DEBUG off
+#     and CORS_ALLOWED_ORIGINS=http://localhost:5173;
 #  3. the TypeScript client generated from the running service's
 #     /rear-diff/openapi.json, and `tsc --noEmit` over it and the page;
 #  4. Vite's dev server on http://localhost:5173 with the demo operator's token;
 #  5. the browser tests (browser.test.mjs), screenshots in tests/e2e/screenshots/.
 #
-# Everything it starts (gunicorn, Vite, the embedded PostgreSQL unless it was
-# already running) is stopped on exit, failure or Ctrl-C.
+# Everything it starts (gunicorn, Vite, the embedded PostgreSQL unless another
+# client still uses it) is stopped on exit, failure or Ctrl-C.
 #
 # Environment: E2E_API_PORT (8000), E2E_APP_PORT (5173), E2E_LOCAL_STATE_DIR
 # (.local/e2e), CHROMIUM (/usr/bin/chromium).
@@ -32,7 +33,6 @@ CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 # The e2e run's own embedded database, apart from the developer's .local/pgdata.
 export LOCAL_STATE_DIR="${E2E_LOCAL_STATE_DIR:-$ROOT/.local/e2e}"
 LOGS="$LOCAL_STATE_DIR/logs"
-PGDATA="$LOCAL_STATE_DIR/pgdata"
 mkdir -p "$LOGS"
 
 STARTED=$SECONDS
@@ -40,9 +40,8 @@ step() { printf '\n== e2e [%ss] %s ==\n' "$((SECONDS - STARTED))" "$*"; }
 die() { echo "e2e: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------------ cleanup
-GUNICORN_PID=""
+SERVER_PID=""
 VITE_PID=""
-STOP_POSTGRES=""
 BROWSER_TMP="" # the browser's fresh profile lives here; removed even after Ctrl-C
 
 stop_pid() { # stop_pid PID NAME: TERM, then KILL after 10 s
@@ -53,13 +52,6 @@ stop_pid() { # stop_pid PID NAME: TERM, then KILL after 10 s
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
     echo "$name did not stop; killing it"
     kill -KILL "$pid" 2>/dev/null || true
-}
-
-postmaster_pid() { # the embedded server's pid when it runs
-    local pid
-    [ -f "$PGDATA/postmaster.pid" ] || return 1
-    pid="$(head -n 1 "$PGDATA/postmaster.pid")"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
 cleanup() {
@@ -74,12 +66,8 @@ cleanup() {
         done
     fi
     stop_pid "$VITE_PID" "Vite"
-    stop_pid "$GUNICORN_PID" "gunicorn"
-    if [ -n "$STOP_POSTGRES" ] && pid="$(postmaster_pid)"; then
-        echo "stopping the embedded PostgreSQL under $PGDATA (pid $pid)"
-        kill -INT "$pid" 2>/dev/null || true # fast shutdown
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    fi
+    stop_pid "$SERVER_PID" "gunicorn"
+    (cd "$ROOT" && "$PYTHON" -m config.embedded_postgres release) || true
     [ -z "$BROWSER_TMP" ] || rm -rf "$BROWSER_TMP"
     if [ "$status" -eq 0 ]; then
         echo "e2e passed in $((SECONDS - STARTED)) s"
@@ -150,7 +138,6 @@ port_free "$APP_PORT" || die "port $APP_PORT is in use; stop what listens there 
 
 # ------------------------------------------------------------------ 2. service
 step "service: embedded PostgreSQL under $LOCAL_STATE_DIR, migrate, demo data"
-postmaster_pid >/dev/null || STOP_POSTGRES=1
 cd "$ROOT"
 # The browser tests change rows: never on a configured database (DATABASE_URL
 # or PGSQL_* in the environment or .env), only on this embedded one.
@@ -166,18 +153,10 @@ print(settings.EMBEDDED_DATABASE)')"
 "${MANAGE[@]}" check --database default
 
 step "service: gunicorn on $API_URL (DEBUG off, CORS_ALLOWED_ORIGINS=$APP_URL)"
-GUNICORN_ARGS=(--config config/gunicorn.py)
-# gunicorn 24+ opens a control socket in ~/.gunicorn; parallel runs would share it.
-if "$ROOT/.venv/bin/gunicorn" --help 2>/dev/null | grep -q -- --no-control-socket; then
-    GUNICORN_ARGS+=(--no-control-socket)
-fi
-DEBUG=false \
-CORS_ALLOWED_ORIGINS="$APP_URL" \
-GUNICORN_BIND="127.0.0.1:$API_PORT" \
-GUNICORN_WORKERS=2 \
-    "$ROOT/.venv/bin/gunicorn" "${GUNICORN_ARGS[@]}" config.wsgi >"$LOGS/service.log" 2>&1 &
-GUNICORN_PID=$!
-wait_for "$API_URL/rear-diff/health/ready" 60 "$GUNICORN_PID" gunicorn
+DEBUG=false CORS_ALLOWED_ORIGINS="$APP_URL" GUNICORN_WORKERS=2 \
+    "$PYTHON" -m tests.support.server --port "$API_PORT" >"$LOGS/service.log" 2>&1 &
+SERVER_PID=$!
+wait_for "$API_URL/rear-diff/health/ready" 60 "$SERVER_PID" gunicorn
 echo "service ready (log: $LOGS/service.log)"
 
 # ------------------------------------------------------------------ 3. client
@@ -194,7 +173,8 @@ echo "tsc --noEmit: the page compiles against the service's schema"
 
 # ------------------------------------------------------------------ 4. Vite
 step "Vite dev server on $APP_URL"
-TOKEN="$("${MANAGE[@]}" media_operator token demo-operator)"
+# Keys are shown only when issued: rotate prints a fresh one.
+TOKEN="$("${MANAGE[@]}" media_operator rotate demo-operator)"
 [ -n "$TOKEN" ] || die "no token for demo-operator"
 VITE_API_BASE_URL="$API_URL" VITE_API_TOKEN="$TOKEN" \
     node node_modules/vite/bin/vite.js --port "$APP_PORT" --strictPort >"$LOGS/vite.log" 2>&1 &

@@ -7,7 +7,7 @@ from media.ddl import LATEST, create_media_table
 from media.generate import media_generate
 from media.layout import refresh_layout
 from media.models import Media
-from media.operators import operator_create, token_issue
+from media.operators import operator_create, token_matches, token_rotate
 
 DEMO_OPERATOR = "demo-operator"
 
@@ -42,9 +42,25 @@ class Command(BaseCommand):
             written = media_generate(rows=rows, seed=seed)
             self.stdout.write(f"Loaded {written} demo rows into {table}.")
         operator_create(username=DEMO_OPERATOR)
-        token = token_issue(username=DEMO_OPERATOR).key
+        token = self._demo_token()
         self.stdout.write(
             f"Demo operator {DEMO_OPERATOR!r} may change rejection statuses with\n"
             f"    Authorization: Token {token}\n"
             f"(export TOKEN={token} for the README's curl examples)"
         )
+
+    def _demo_token(self):
+        """The demo operator's key, the same on every run.
+
+        The database keeps only a digest of a key, so the key itself is kept
+        beside the embedded database (like its secret key); a new one is issued
+        when that file is missing or its key no longer works.
+        """
+        key_file = settings.LOCAL_STATE_DIR / "demo_token"
+        key = key_file.read_text().strip() if key_file.exists() else ""
+        if not token_matches(username=DEMO_OPERATOR, key=key):
+            key = token_rotate(username=DEMO_OPERATOR)
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(key)
+            key_file.chmod(0o600)
+        return key

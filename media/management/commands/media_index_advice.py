@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from media.models import Media
 from media.views import MediaViewSet
@@ -82,18 +83,12 @@ def list_statements(query_string: str) -> list[str]:
     host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h != "*"), "localhost")
     request = RequestFactory(HTTP_HOST=host).get("/rear-diff/media", QUERY_STRING=query_string)
     view = MediaViewSet.as_view({"get": "list"})
-    captured = []
-
-    def capture(execute, sql, params, many, context):
-        captured.append(context["cursor"].mogrify(sql, params) if params else sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
+    with CaptureQueriesContext(connection) as queries:
         response = view(request)
     if response.status_code != 200:
         raise CommandError(f"The list answered {response.status_code} for ?{query_string}")
     # The reads, without the transaction control around them.
-    return [statement for statement in captured if statement.lstrip().upper().startswith("SELECT")]
+    return [query["sql"] for query in queries if query["sql"].lstrip().upper().startswith("SELECT")]
 
 
 def time_statements(statements: list[str], repeat: int) -> float:

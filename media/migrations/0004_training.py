@@ -8,7 +8,7 @@ import media.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("media", "0002_audit_and_operator_permission"),
+        ("media", "0003_hashed_tokens"),
     ]
 
     operations = [

@@ -1,0 +1,82 @@
+"""Processes the tests start on the test database: the settings from scratch, the server.
+
+Each starts from an environment built here (PATH and what a deployment sets),
+so nothing of the test run's own environment or `.env` leaks in, and names the
+test database this run uses, on the embedded cluster or a configured server.
+Only the test suite imports this module: it needs pytest-django's connection.
+"""
+
+import secrets
+from urllib.parse import quote
+
+from django.db import connection
+
+from tests.support.server import production_environment
+
+
+def database_settings() -> dict:
+    """HOST, PORT, USER, PASSWORD, NAME of the database this run's connection uses.
+
+    On the embedded cluster HOST stays empty until a connection starts it
+    (config/embedded_postgres/base.py); asking the cluster instead gives the
+    address also before that, so no child process falls back to 127.0.0.1:5432.
+    """
+    database = connection.settings_dict
+    host, port = database["HOST"], database["PORT"]
+    if not host and "DATA_DIR" in database:
+        from config.embedded_postgres.base import running_cluster
+
+        cluster = running_cluster(database["DATA_DIR"])
+        host, port = cluster.host, cluster.port
+    return {
+        "HOST": host or "127.0.0.1",
+        "PORT": str(port or 5432),
+        "USER": database["USER"],
+        "PASSWORD": database["PASSWORD"] or "",
+        "NAME": database["NAME"],
+    }
+
+
+def database_url() -> str:
+    """A django-environ URL for the test database (TCP or a socket folder)."""
+    database = database_settings()
+    credentials = quote(database["USER"], safe="")
+    if database["PASSWORD"]:
+        credentials += ":" + quote(database["PASSWORD"], safe="")
+    host, port, name = database["HOST"], database["PORT"], database["NAME"]
+    if host.startswith("/"):
+        # A Unix socket folder goes in the path: postgres://user@:port/%2Fsocket%2Fdir/name
+        return f"postgres://{credentials}@:{port}/{quote(host, safe='')}/{name}"
+    return f"postgres://{credentials}@{host}:{port}/{name}"
+
+
+def deployment_environment(**overrides: str | None) -> dict:
+    """What a deployment sets: DATABASE_URL, a strong secret key, its host names.
+
+    HTTPS stays on, as in production (`check --deploy` looks at it); an override
+    of None removes that variable.
+    """
+    variables = {
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": secrets.token_hex(32),
+        "ALLOWED_HOSTS": "api.example",
+        "SECURE_SSL_REDIRECT": None,
+        **overrides,
+    }
+    return production_environment(inherit=False, **variables)
+
+
+def server_environment(**overrides: str | None) -> dict:
+    """The production server's environment on the test database, for ProductionServer.
+
+    The database is named by the earlier service's PGSQL_* variables, which
+    proves they are honoured; two workers unless overridden (None: gunicorn's
+    default). The host names are the loopback ones ProductionServer asks by.
+    """
+    database = database_settings()
+    variables = {
+        **{f"PGSQL_{name}": value for name, value in database.items()},
+        "GUNICORN_WORKERS": "2",
+        **overrides,
+    }
+    return production_environment(inherit=False, **variables)

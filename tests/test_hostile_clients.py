@@ -1,0 +1,171 @@
+"""What a hostile client tried: a made-up X-Forwarded-For per request to escape the
+anonymous throttle, a deeply nested JSON body, an over-long request line.
+
+The throttle and the body run in-process; the request line and the client's
+address need the real gunicorn, which reads them before Django does.
+"""
+
+import json
+import socket
+
+import pytest
+from rest_framework.throttling import SimpleRateThrottle
+
+from tests.conftest import fetch_row
+from tests.support.database import server_environment
+from tests.support.server import ProductionServer
+
+SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
+LIST = "/rear-diff/media"
+PATCH_PATH = f"/rear-diff/media/{SAMPLE_HASH}/rejection-status"
+ANON_READS = 4
+
+
+@pytest.fixture
+def low_anon_rate(monkeypatch, clear_throttles):
+    # DRF binds THROTTLE_RATES when its module is imported (see test_throttling.py).
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": f"{ANON_READS}/min"})
+
+
+def forwarded(address):
+    return {"X-Forwarded-For": address}
+
+
+# --- X-Forwarded-For does not choose the throttle bucket -------------------------------
+
+
+def test_a_new_x_forwarded_for_per_request_does_not_escape_the_anonymous_rate(
+    api_client, sample_media, low_anon_rate
+):
+    statuses = [
+        api_client.get(LIST, headers=forwarded(f"198.51.100.{i}")).status_code
+        for i in range(ANON_READS + 2)
+    ]
+
+    assert statuses == [200] * ANON_READS + [429, 429]
+
+
+def test_without_trusted_proxies_clients_are_told_apart_by_their_socket_address(
+    api_client, sample_media, low_anon_rate
+):
+    for _ in range(ANON_READS + 1):
+        api_client.get(LIST, headers=forwarded("198.51.100.1"))
+
+    other_client = api_client.get(LIST, headers=forwarded("198.51.100.1"), REMOTE_ADDR="192.0.2.7")
+
+    assert other_client.status_code == 200
+
+
+def test_behind_one_trusted_proxy_the_bucket_is_the_address_the_proxy_appended(
+    api_client, sample_media, low_anon_rate, settings
+):
+    """A proxy appends the address it saw; what the client wrote before it is ignored."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    statuses = [
+        api_client.get(LIST, headers=forwarded(f"10.0.0.{i}, 198.51.100.7")).status_code
+        for i in range(ANON_READS + 1)
+    ]
+    other_client = api_client.get(LIST, headers=forwarded("10.0.0.1, 198.51.100.8"))
+
+    assert statuses == [200] * ANON_READS + [429]
+    assert other_client.status_code == 200
+
+
+# --- a body the JSON parser cannot take is a 400, not a 500 ----------------------------
+
+TOO_DEEP = {
+    "success": False,
+    "error": "Invalid request",
+    "message": "JSON parse error - arrays or objects are nested too deeply.",
+}
+
+
+# Deeper than the json module takes on every supported Python (3.11 stops near
+# 1,000 levels, 3.13 near 10,000), yet within MAX_BODY_BYTES (64 KiB): 40 KB and
+# 60 KB, so the request reaches the parser and the parser meets RecursionError.
+@pytest.mark.parametrize(
+    "value",
+    ["[" * 20_000 + "]" * 20_000, '{"":' * 12_000 + "1" + "}" * 12_000],
+    ids=["20000-arrays", "12000-objects"],
+)
+def test_a_deeply_nested_json_body_answers_400_in_the_patch_shape(
+    operator_client, sample_media, value
+):
+    body = f'{{"hash": {value}, "rejection_status": "accepted"}}'
+    before = fetch_row(SAMPLE_HASH)
+
+    response = operator_client.patch(PATCH_PATH, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == TOO_DEEP
+    assert fetch_row(SAMPLE_HASH) == before
+
+
+# --- the production server: request lines and client addresses ------------------------
+
+RATE = 5
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One worker, so one throttle counter (see test_shared_throttle.py for several)."""
+    environment = server_environment(GUNICORN_WORKERS="1", THROTTLE_ANON_RATE=f"{RATE}/min")
+    log = tmp_path_factory.mktemp("gunicorn") / "log"
+    with ProductionServer(environment, log=log) as running:
+        yield running
+
+
+def test_an_over_long_parameter_through_gunicorn_answers_a_json_400(server):
+    status, headers, body = server.get(f"{LIST}?media_title={'a' * 5000}")
+
+    assert (status, headers["Content-Type"]) == (400, "application/json")
+    assert json.loads(body) == {
+        "error": "Invalid request",
+        "details": {"media_title": ["Ensure this value has at most 255 characters (it has 5000)."]},
+    }
+
+
+def raw_get(port, request_line):
+    """The status line and Content-Type of a request sent byte for byte."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"{request_line}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n")[0].decode().split("\r\n")
+    content_type = [
+        line.split(":", 1)[1].strip() for line in head if line.lower().startswith("content-type:")
+    ]
+    return head[0], content_type
+
+
+def request_line_of(length):
+    padding = length - len(f"GET {LIST}?media_title= HTTP/1.1")
+    return f"GET {LIST}?media_title={'a' * padding} HTTP/1.1"
+
+
+def test_a_request_line_of_8190_bytes_reaches_django_one_more_gets_gunicorns_414(server):
+    """8190 bytes is gunicorn's largest limit_request_line, documented in the README."""
+    assert len(request_line_of(8190)) == 8190
+
+    assert raw_get(server.port, request_line_of(8190)) == (
+        "HTTP/1.1 400 Bad Request",
+        ["application/json"],
+    )
+    assert raw_get(server.port, request_line_of(8191)) == (
+        "HTTP/1.1 414 URI Too Long",
+        ["text/html"],
+    )
+
+
+def test_gunicorn_throttles_a_client_whatever_x_forwarded_for_it_sends(server):
+    """From its own loopback address (127.0.0.2), so no other test shares its bucket."""
+    statuses = [
+        server.get(LIST, headers=forwarded(f"198.51.100.{i}"), source="127.0.0.2")[0]
+        for i in range(RATE + 3)
+    ]
+    other_client = server.get(LIST, source="127.0.0.3")[0]
+
+    assert statuses == [200] * RATE + [429] * 3
+    assert other_client == 200
