@@ -9,14 +9,11 @@ import subprocess
 import sys
 import time
 
-import psycopg
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from media.ddl import generation_sql
+from media.ddl import LATEST
 from media.management.commands.migrate_locked import LOCK_KEY
-from tests.support.database import database_settings, server_environment
+from tests.support.database import connect, scratch_database, server_environment
 from tests.support.server import GUNICORN, ROOT, ProductionServer, run_python
 
 WAITING_FOR_THE_LOCK = """
@@ -26,32 +23,12 @@ WHERE locktype = 'advisory' AND NOT granted AND classid = 0 AND objid = %s
 """
 
 
-def connect(dbname):
-    database = database_settings()
-    return psycopg.connect(
-        host=database["HOST"],
-        port=database["PORT"],
-        user=database["USER"],
-        password=database["PASSWORD"] or None,
-        dbname=dbname,
-        autocommit=True,
-    )
-
-
 @pytest.fixture
 def fresh_database(django_db_setup, django_db_blocker):
     """A database beside the test database holding only the pipeline's table, as a
     new deployment finds it (migrate's system checks look for that table)."""
-    name = f"{connection.settings_dict['NAME']}_fresh"
-    with connect(connection.settings_dict["NAME"]) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-        with connect(name) as pipeline:
-            pipeline.execute(f'CREATE SCHEMA "{settings.MEDIA_SCHEMA}"')
-            pipeline.execute(f'SET search_path TO "{settings.MEDIA_SCHEMA}"')
-            pipeline.execute(generation_sql())
+    with scratch_database("fresh", generation=LATEST) as name:
         yield name
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def applied_migrations(dbname):

@@ -7,8 +7,12 @@ Only the test suite imports this module: it needs pytest-django's connection.
 """
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
+import psycopg
+from django.conf import settings
 from django.db import connection
 
 from tests.support.server import production_environment
@@ -37,9 +41,46 @@ def database_settings() -> dict:
     }
 
 
-def database_url() -> str:
-    """A django-environ URL for the test database (TCP or a socket folder)."""
-    database = database_settings()
+def connect(dbname: str | None = None, **options) -> psycopg.Connection:
+    """An autocommit connection to `dbname` (default: the test database) on the test server."""
+    database = {**database_settings(), **options}
+    return psycopg.connect(
+        host=database["HOST"],
+        port=database["PORT"],
+        user=database["USER"],
+        password=database["PASSWORD"] or None,
+        dbname=dbname or database["NAME"],
+        autocommit=True,
+    )
+
+
+@contextmanager
+def scratch_database(suffix: str, *, generation: str | None = None) -> Iterator[str]:
+    """A database beside the test database, dropped after; with the pipeline's media
+    table of `generation` when one is named. Its name."""
+    from media.ddl import generation_sql
+
+    name = f"{connection.settings_dict['NAME']}_{suffix}"
+    with connect() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            if generation:
+                with connect(name) as pipeline:
+                    pipeline.execute(f'CREATE SCHEMA "{settings.MEDIA_SCHEMA}"')
+                    pipeline.execute(f'SET search_path TO "{settings.MEDIA_SCHEMA}"')
+                    pipeline.execute(generation_sql(generation))
+            yield name
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_url(dbname: str | None = None, user: str | None = None) -> str:
+    """A django-environ URL for the test database, or another on its server (TCP or a
+    socket folder)."""
+    database = {**database_settings(), **({"NAME": dbname} if dbname else {})}
+    if user:
+        database.update(USER=user, PASSWORD="")
     credentials = quote(database["USER"], safe="")
     if database["PASSWORD"]:
         credentials += ":" + quote(database["PASSWORD"], safe="")
