@@ -77,8 +77,8 @@ schema: install
 	$(MANAGE) spectacular --validate --fail-on-warn --file openapi.json
 	@echo "wrote openapi.json"
 
-# Service vs the SQL floor at 10,000 and 1,000,000 rows (tests/bench/run.py;
-# BENCH_ROWS, BENCH_SECONDS, BENCH_CASES override). Needs wrk (apt-get install wrk).
+# Service vs the SQL floor on G0 and G2 at 10,000 and 1,000,000 rows (tests/bench/run.py;
+# BENCH_TABLES, BENCH_ROWS, BENCH_SECONDS, BENCH_CASES override). Needs wrk (apt-get install wrk).
 bench: install
 	$(VENV)/bin/python -m tests.bench.run
 

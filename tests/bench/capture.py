@@ -56,6 +56,7 @@ def main() -> None:
     django.setup()
     from django.test import Client
 
+    from media.layout import current_layout
     from media.models import Media
 
     token = prepare_service()
@@ -72,9 +73,8 @@ def main() -> None:
                 f"{case.name}.sql": captured(lambda case=case: client.get(case.path, secure=True))
             }
         else:
-            hashes = list(
-                Media.objects.order_by("hash").values_list("hash", flat=True)[:PATCH_HASHES]
-            )
+            rows = Media.objects.visible(layout=current_layout()).order_by("hash")
+            hashes = list(rows.values_list("hash", flat=True)[:PATCH_HASHES])
             (folder / "patch_hashes.txt").write_text("\n".join(hashes) + "\n")
             scripts = {}
             for status in ("accepted", "rejected"):

@@ -41,8 +41,8 @@ def start() -> EmbeddedCluster:
     return cluster
 
 
-def _fingerprint(rows: int) -> str:
-    digest = hashlib.sha256(f"{rows}:{SEED}".encode())
+def _fingerprint(generation: str, rows: int) -> str:
+    digest = hashlib.sha256(f"{generation}:{rows}:{SEED}".encode())
     for source in SOURCES:
         path = ROOT / source
         for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
@@ -90,13 +90,15 @@ def _print_progress(
                 print(f"    {done:>9,} / {rows:,} rows ({shown - started:.0f} s)", flush=True)
 
 
-def ensure_data(cluster: EmbeddedCluster, dbname: str, rows: int, env: dict) -> None:
-    """Make `dbname` hold the production table with `rows` generated rows (env: its URL)."""
-    expected = _fingerprint(rows)
+def ensure_data(
+    cluster: EmbeddedCluster, dbname: str, generation: str, rows: int, env: dict
+) -> None:
+    """Make `dbname` hold the table of `generation` with `rows` generated rows (env: its URL)."""
+    expected = _fingerprint(generation, rows)
     if _ensure_database(cluster, dbname) == expected and _row_count(cluster, dbname) == rows:
         print(f"  {dbname}: reusing {rows:,} rows")
         return
-    print(f"  {dbname}: creating the production table and generating {rows:,} rows (seed {SEED})")
+    print(f"  {dbname}: creating the {generation} table and generating {rows:,} rows (seed {SEED})")
     started = time.monotonic()
     stop = threading.Event()
     progress = threading.Thread(
@@ -104,7 +106,8 @@ def ensure_data(cluster: EmbeddedCluster, dbname: str, rows: int, env: dict) -> 
     )
     progress.start()
     try:
-        command = [sys.executable, "-m", "tests.bench.load", str(rows), str(SEED), str(BATCH)]
+        command = [sys.executable, "-m", "tests.bench.load", generation]
+        command += [str(rows), str(SEED), str(BATCH)]
         subprocess.run(command, cwd=ROOT, env=env, check=True)
     finally:
         stop.set()
@@ -112,4 +115,6 @@ def ensure_data(cluster: EmbeddedCluster, dbname: str, rows: int, env: dict) -> 
     print(f"  {dbname}: loaded in {time.monotonic() - started:.0f} s; VACUUM ANALYZE")
     with cluster.connect(dbname) as conn:
         conn.execute("VACUUM ANALYZE atp.media")
+        if conn.execute("SELECT to_regclass('atp.training')").fetchone()[0]:
+            conn.execute("VACUUM ANALYZE atp.training")
         conn.execute(f"COMMENT ON DATABASE \"{dbname}\" IS '{expected}'")

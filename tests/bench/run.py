@@ -1,12 +1,13 @@
 """`make bench`: the service under wrk against its own SQL under pgbench.
 
-For each table size (BENCH_ROWS, default 10000,1000000): a database on the
-benchmark's own embedded PostgreSQL, the SQL of each case captured from Django,
+For each table generation (BENCH_TABLES, default g0,g2: media/ddl.py) and size
+(BENCH_ROWS, default 10000,1000000): a database on the benchmark's own embedded
+PostgreSQL, the SQL of each case captured from Django,
 gunicorn as in the Dockerfile, then per case a wrk run and a pgbench run of the
 captured SQL, both at 8 connections on 2 threads. Prints one table and writes it
 to .local/bench/results-<timestamp>.md and .local/bench/latest.md.
 
-Environment: BENCH_ROWS, BENCH_SECONDS (per run, default 10), BENCH_WARMUP
+Environment: BENCH_TABLES, BENCH_ROWS, BENCH_SECONDS (per run, default 10), BENCH_WARMUP
 (wrk warm-up per case, default 2), BENCH_CASES (a subset, e.g. default,patch),
 and GUNICORN_WORKERS etc. as config/gunicorn.py reads them.
 """
@@ -33,6 +34,7 @@ from tests.support.server import ProductionServer
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / ".local" / "bench"
 COLUMNS = [
+    "table",
     "rows",
     "case",
     "req/s",
@@ -51,6 +53,7 @@ COLUMNS = [
 
 @dataclass
 class Row:
+    table: str
     rows: int
     case: str
     rps: float
@@ -65,6 +68,7 @@ class Row:
 
     def cells(self) -> list[str]:
         return [
+            self.table,
             f"{self.rows:,}",
             self.case,
             f"{self.rps:.1f}",
@@ -109,6 +113,7 @@ def capture_sql(rows: int, dbname: str, env: dict) -> tuple[Path, dict]:
 class Size:
     """What the cases of one table size share."""
 
+    table: str
     rows: int
     dbname: str
     seconds: int
@@ -145,6 +150,7 @@ def bench_case(case, size: Size) -> Row:
         naive_script.write_text(naive_sql)
         naive_tps = pgbench(cluster.bin_dir, connection, [naive_script], seconds).tps
     return Row(
+        size.table,
         size.rows,
         case.name,
         served.rps,
@@ -159,18 +165,20 @@ def bench_case(case, size: Size) -> Row:
     )
 
 
-def bench_size(cluster, rows: int, seconds: int, warmup: int) -> tuple[list[Row], float]:
-    """All cases on one table size; returns the rows of the table and the workers' peak RSS."""
-    print(f"\n== {rows:,} rows", flush=True)
-    dbname = f"bench_{rows}"
+def bench_size(
+    cluster, table: str, rows: int, seconds: int, warmup: int
+) -> tuple[list[Row], float]:
+    """All cases on one table; returns the rows of the report and the workers' peak RSS."""
+    print(f"\n== {table}, {rows:,} rows", flush=True)
+    dbname = f"bench_{table.replace('-', '_')}_{rows}"
     env = service_env(cluster.database_url(dbname))
-    bench_cluster.ensure_data(cluster, dbname, rows, env)
+    bench_cluster.ensure_data(cluster, dbname, table, rows, env)
     folder, manifest = capture_sql(rows, dbname, env)
     for names in manifest["scripts"].values():
         psql_check(
             cluster.bin_dir, cluster.client_args(dbname), folder / names[0], manifest["pgoptions"]
         )
-    size = Size(rows, dbname, seconds, warmup, cluster, folder, manifest)
+    size = Size(table, rows, dbname, seconds, warmup, cluster, folder, manifest)
     results = []
     with ProductionServer(env, log=OUT / f"gunicorn-{dbname}.log") as size.service:
         size.memory = WorkerMemory(size.service)
@@ -215,6 +223,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     require_wrk()
     sizes = [int(size) for size in os.environ.get("BENCH_ROWS", "10000,1000000").split(",")]
+    tables = os.environ.get("BENCH_TABLES", "g0,g2").split(",")
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     warmup = int(os.environ.get("BENCH_WARMUP", "2"))
     started, load_before = time.monotonic(), os.getloadavg()[0]
@@ -223,10 +232,11 @@ def main() -> None:
     cluster = bench_cluster.start()
     results, peaks = [], []
     try:
-        for rows in sizes:
-            size_results, peak_mb = bench_size(cluster, rows, seconds, warmup)
-            results += size_results
-            peaks.append(f"{rows:,} rows: {peak_mb:.0f} MB")
+        for table in tables:
+            for rows in sizes:
+                size_results, peak_mb = bench_size(cluster, table, rows, seconds, warmup)
+                results += size_results
+                peaks.append(f"{table}, {rows:,} rows: {peak_mb:.0f} MB")
     finally:
         cluster.stop()
     report = "\n\n".join(
