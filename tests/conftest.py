@@ -2,28 +2,26 @@
 
 A test that touches the media table (through `media_table`, or the row
 factories that use it) runs once per generation in GENERATIONS_UNDER_TEST, or
-on those its `tables` marker names. Processes started on the test database
-(the settings from scratch, the production server) come from tests/support.
+on those its `tables` marker names. Plain helpers live in tests/support: `api`
+(paths, requests, expected bodies), `rows` (the table beside the service),
+`database` and `server` (processes on the test database).
 """
 
-import json
 import random
-from datetime import UTC, datetime
 
 import pytest
-from django.conf import settings
-from django.db import connection
-from rest_framework.renderers import JSONRenderer
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from media.ddl import create_media_table
-from media.generate import generate_record, media_insert
+from media.generate import generate_record
 from media.layout import current_layout, live_layout, refresh_layout
-from media.models import Media
 from media.operators import operator_create, token_issue
-from media.selectors import media_get
-from media.serializers import MediaSerializer
-from tests.spec import GENERATIONS_UNDER_TEST
+from tests.spec import GENERATIONS_UNDER_TEST, SAMPLE_ROW
+from tests.support.api import fetch_schema, token_client
+from tests.support.database import unreachable
+from tests.support.rows import insert_media
 
 
 def pytest_configure(config):
@@ -85,16 +83,19 @@ def operator(db):
 @pytest.fixture
 def operator_client(operator):
     """An API client sending the operator's token, as the front-end does."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username=operator.username)}")
-    return client
+    return token_client(token_issue(username=operator.username))
 
 
-def insert_media(**values) -> Media:
-    """Insert one row where the live table keeps each value; an unsaved Media to read it by."""
-    media_insert([values])
-    known = {field.name for field in Media._meta.concrete_fields}
-    return Media(**{name: value for name, value in values.items() if name in known})
+@pytest.fixture
+def reader(db):
+    """An authenticated user without media.change_rejection_status."""
+    return get_user_model().objects.create_user("reader")
+
+
+@pytest.fixture
+def reader_client(reader):
+    """An API client sending the reader's token."""
+    return token_client(token_issue(username=reader.username))
 
 
 @pytest.fixture
@@ -120,83 +121,23 @@ def make_media(db, media_table):
     return make
 
 
-SAMPLE_ROW = {
-    "hash": "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1",
-    "media_type": "movie",
-    "media_title": "40 Under 40",
-    "release_year": 2013,
-    "pipeline_status": "rejected",
-    "error_status": False,
-    "error_condition": "media ratings API status code: 401",
-    "rejection_status": "rejected",
-    "rejection_reason": "resolution 720p is not in allowed_values",
-    "original_title": "40 Under 40 (2013) [720p] [WEBRip] [YTS.MX]",
-    "original_link": "https://yts.mx/torrent/download/EB50F630702E8A59EF6ECFAF9F5EECAE7A9856A1",
-    "genre": ["Documentary"],
-    "language": ["en"],
-    "imdb_id": "tt2759766",
-    "resolution": "720p",
-    "upload_type": "WEBRip",
-    "tmdb_id": 802473,
-    "created_at": datetime(2025, 5, 7, 20, 33, 57, 738163, tzinfo=UTC),
-    "updated_at": datetime(2025, 5, 7, 20, 33, 57, 738163, tzinfo=UTC),
-}
-
-
 @pytest.fixture
 def sample_media(db, media_table):
     """The sample row of media-table.md, as the pipeline stored it."""
     return insert_media(**SAMPLE_ROW)
 
 
-def served_item(hash_value) -> dict:
-    """The item the API serves for a row now, as JSON (soft-deleted rows included)."""
-    item = media_get(hash=hash_value, include_deleted=True).item
-    return json.loads(JSONRenderer().render(MediaSerializer(item).data))
+@pytest.fixture
+def database_down(django_db_setup, django_db_blocker):
+    """The default connection points where nothing listens, as if the database had stopped."""
+    with unreachable(django_db_blocker):
+        yield
 
 
-def break_reads():
-    """Make every query of atp.media fail with an error that is not about its layout.
-
-    The table becomes a view with the same columns that divides by zero, inside
-    the test's transaction (the db fixture rolls it back). A renamed column no
-    longer does: the service follows it.
-    """
-    table = Media._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f'ALTER TABLE {table} RENAME TO "media_behind_view"')
-        cursor.execute(
-            f'CREATE VIEW {table} AS SELECT * FROM "{settings.MEDIA_SCHEMA}".media_behind_view '
-            "WHERE 1 / (SELECT 0) = 1"
-        )
-
-
-def break_writes():
-    """Make every UPDATE of atp.media fail, as a full disk would (a trigger that raises)."""
-    table = Media._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            CREATE FUNCTION pg_temp.refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'disk quota exceeded on tablespace atp_media';
-            END;
-            $$
-            """
-        )
-        cursor.execute(
-            f"CREATE TRIGGER media_99_refuse BEFORE UPDATE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_update()"
-        )
-
-
-def fetch_row(hash_value):
-    """The row as the database holds it, bypassing the ORM's field conversion."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {Media._meta.db_table} WHERE hash = %s", [hash_value])
-        columns = [col.name for col in cursor.description]
-        row = cursor.fetchone()
-    return dict(zip(columns, row, strict=True)) if row else None
+@pytest.fixture(scope="module")
+def schema():
+    """The OpenAPI document as /rear-diff/openapi.json serves it."""
+    return fetch_schema()
 
 
 @pytest.fixture
@@ -207,8 +148,6 @@ def clear_throttles():
     from 127.0.0.1; a test that makes many must neither be throttled by
     earlier tests nor leave its count to later ones.
     """
-    from django.core.cache import cache
-
     cache.clear()
     yield
     cache.clear()

@@ -1,62 +1,56 @@
-"""Facts of the shared specs (media-table.md), stated independently of the code under test."""
+"""Facts of the shared specs (media-table.md, api-contract.md), stated independently of the code.
 
-# The 32 columns of media-table.md, in table order.
-COLUMNS = [
-    "hash",
-    "media_type",
-    "media_title",
-    "season",
-    "episode",
-    "release_year",
-    "pipeline_status",
-    "error_status",
-    "error_condition",
-    "rejection_status",
-    "rejection_reason",
-    "parent_path",
-    "target_path",
-    "original_title",
-    "original_path",
-    "original_link",
-    "rss_source",
-    "uploader",
-    "imdb_id",
-    "tmdb_id",
-    "genre",
-    "language",
-    "rt_score",
-    "metascore",
-    "imdb_rating",
-    "imdb_votes",
-    "resolution",
-    "video_codec",
-    "upload_type",
-    "audio_codec",
-    "created_at",
-    "updated_at",
-]
+The tests compare what the service does with these, never with what the code
+under test computes, so each list is written out here again on purpose.
+"""
+
+from datetime import UTC, datetime
+
+
+def words(text: str) -> list[str]:
+    """A list of names written as one string, the way a spec lists them."""
+    return text.split()
+
+
+# The 32 columns of media-table.md, in table order: the item's keys in the contract's order.
+COLUMNS = words(
+    """
+    hash media_type media_title season episode release_year pipeline_status error_status
+    error_condition rejection_status rejection_reason parent_path target_path original_title
+    original_path original_link rss_source uploader imdb_id tmdb_id genre language rt_score
+    metascore imdb_rating imdb_votes resolution video_codec upload_type audio_codec created_at
+    updated_at
+    """
+)
+# Their JSON types (media-table.md's column types); the rest are booleans, arrays, timestamps.
+INTEGER_COLUMNS = words("season episode release_year tmdb_id rt_score metascore imdb_votes")
+STRING_COLUMNS = words(
+    """
+    hash media_type media_title pipeline_status error_condition rejection_status
+    rejection_reason parent_path target_path original_title original_path original_link
+    rss_source uploader imdb_id resolution video_codec upload_type audio_codec
+    """
+)
+# "null: no" in media-table.md.
+NOT_NULL_COLUMNS = words(
+    """
+    hash media_type pipeline_status error_status rejection_status original_title created_at
+    updated_at
+    """
+)
 
 # The generations the suite runs its table tests on (media/ddl.py builds them):
 # G0, G1 before soft delete (Flyway 23), and today's G2.
 GENERATIONS_UNDER_TEST = ("g0", "g1-v23", "g2")
 
 # G1's metadata columns beyond the 32, in table order (media-table.md, "G1").
-G1_EXTRAS = [
-    "budget",
-    "revenue",
-    "runtime",
-    "origin_country",
-    "production_companies",
-    "production_countries",
-    "production_status",
-    "original_language",
-    "spoken_languages",
-    "original_media_title",
-    "tagline",
-    "overview",
-    "tmdb_rating",
-    "tmdb_votes",
-]
+G1_EXTRAS = words(
+    """
+    budget revenue runtime origin_country production_companies production_countries
+    production_status original_language spoken_languages original_media_title tagline overview
+    tmdb_rating tmdb_votes
+    """
+)
 # The known columns each generation has beyond the 32: served after them.
 EXTRA_KEYS = {
     "g0": [],
@@ -67,36 +61,23 @@ EXTRA_KEYS = {
 }
 # Labels of each generation's enums (media-table.md).
 PIPELINE_STATUSES = {
-    "g0": [
-        "ingested",
-        "paused",
-        "parsed",
-        "metadata_collected",
-        "rejected",
-        "queued",
-        "downloading",
-        "downloaded",
-        "transferred",
-        "complete",
-    ],
-    "g1": [
-        "ingested",
-        "paused",
-        "parsed",
-        "rejected",
-        "file_accepted",
-        "metadata_collected",
-        "media_accepted",
-        "downloading",
-        "downloaded",
-        "transferred",
-        "complete",
-    ],
+    "g0": words(
+        """
+        ingested paused parsed metadata_collected rejected queued downloading downloaded
+        transferred complete
+        """
+    ),
+    "g1": words(
+        """
+        ingested paused parsed rejected file_accepted metadata_collected media_accepted
+        downloading downloaded transferred complete
+        """
+    ),
 }
 MEDIA_TYPES = {
-    "g0": ["movie", "tv_show", "tv_season"],
-    "g1-v23": ["movie", "tv_show", "tv_season", "unknown"],
-    "g1": ["movie", "tv_show", "tv_season", "unknown", "tv_episode_pack"],
+    "g0": words("movie tv_show tv_season"),
+    "g1-v23": words("movie tv_show tv_season unknown"),
+    "g1": words("movie tv_show tv_season unknown tv_episode_pack"),
 }
 
 
@@ -119,7 +100,7 @@ def as_served(item: dict, generation: str) -> dict:
     return served
 
 
-REJECTION_STATUSES = ["unfiltered", "accepted", "rejected", "override"]
+REJECTION_STATUSES = words("unfiltered accepted rejected override")
 RSS_SOURCES = ["yts.mx", "episodefeed.com"]
 # Every label any generation has had, in each enum's order where they share one.
 ALL_MEDIA_TYPES = MEDIA_TYPES["g1"]
@@ -134,7 +115,7 @@ ARRAY_COLUMNS = {
     "spoken_languages",
 }
 # The keys G2 reads from atp.training (api-contract.md, "Across the table's generations").
-TRAINING_KEYS = ["genre", "language", "rt_score", "metascore", "imdb_rating", "imdb_votes"]
+TRAINING_KEYS = words("genre language rt_score metascore imdb_rating imdb_votes")
 
 
 def table_columns(generation: str) -> list[str]:
@@ -160,3 +141,35 @@ def table_columns(generation: str) -> list[str]:
 def sortable_columns(generation: str) -> list[str]:
     """What sort_by takes: the table's own scalar columns."""
     return [column for column in table_columns(generation) if column not in ARRAY_COLUMNS]
+
+
+# The sample row of media-table.md, as the pipeline stored it.
+SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
+SAMPLE_ROW = {
+    "hash": SAMPLE_HASH,
+    "media_type": "movie",
+    "media_title": "40 Under 40",
+    "release_year": 2013,
+    "pipeline_status": "rejected",
+    "error_status": False,
+    "error_condition": "media ratings API status code: 401",
+    "rejection_status": "rejected",
+    "rejection_reason": "resolution 720p is not in allowed_values",
+    "original_title": "40 Under 40 (2013) [720p] [WEBRip] [YTS.MX]",
+    "original_link": "https://yts.mx/torrent/download/EB50F630702E8A59EF6ECFAF9F5EECAE7A9856A1",
+    "genre": ["Documentary"],
+    "language": ["en"],
+    "imdb_id": "tt2759766",
+    "resolution": "720p",
+    "upload_type": "WEBRip",
+    "tmdb_id": 802473,
+    "created_at": datetime(2025, 5, 7, 20, 33, 57, 738163, tzinfo=UTC),
+    "updated_at": datetime(2025, 5, 7, 20, 33, 57, 738163, tzinfo=UTC),
+}
+# The same row as the API serves it (api-contract.md): "other fields null", times in UTC with Z.
+SAMPLE_BODY = {
+    **dict.fromkeys(COLUMNS),
+    **SAMPLE_ROW,
+    "created_at": "2025-05-07T20:33:57.738163Z",
+    "updated_at": "2025-05-07T20:33:57.738163Z",
+}

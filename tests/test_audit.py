@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from media.models import RejectionStatusChange
 from media.operators import token_issue
-from tests.conftest import fetch_row
+from tests.support.rows import fetch_row
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from media.models import Media, RejectionStatusChange
 from media.operators import token_issue
-from tests.conftest import fetch_row, insert_media
+from tests.support.rows import fetch_row, insert_media
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 RACES = pytest.mark.tables("g2")  # threads and commits: today's table is enough

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import fetch_row
+from tests.support.rows import fetch_row
 
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 URL = f"/rear-diff/media/{SAMPLE_HASH}/rejection-status"

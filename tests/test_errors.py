@@ -5,7 +5,7 @@ import re
 import pytest
 
 from media.models import Media
-from tests.conftest import break_reads
+from tests.support.rows import break_reads
 
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 TABLE = Media._meta.db_table

@@ -18,7 +18,7 @@ from knox.models import AuthToken
 from rest_framework.authtoken.models import Token
 
 from media.operators import operator_create, token_revoke
-from tests.conftest import fetch_row
+from tests.support.rows import fetch_row
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 

@@ -11,8 +11,8 @@ import socket
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
-from tests.conftest import fetch_row
 from tests.support.database import server_environment
+from tests.support.rows import fetch_row
 from tests.support.server import ProductionServer
 
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django_guid.log_filters import CorrelationId
 
 from media.models import Media, RejectionStatusChange
-from tests.conftest import break_reads, break_writes, fetch_row
+from tests.support.rows import break_reads, break_writes, fetch_row
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"

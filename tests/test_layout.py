@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from media.ddl import run_script
 from media.layout import current_layout, live_layout, read_layout
 from media.models import Media
-from tests.conftest import SAMPLE_ROW
 from tests.spec import (
     EXTRA_KEYS,
+    SAMPLE_ROW,
     TRAINING_KEYS,
     media_types,
     pipeline_statuses,

@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 from media.models import RejectionStatusChange
 from media.operators import operator_create, token_issue
 from media.serializers import RejectionStatusChangeSerializer
-from tests.conftest import fetch_row, served_item
+from tests.support.api import served_item
+from tests.support.rows import fetch_row
 
 # Who may do what does not depend on the table's generation: today's is enough.
 pytestmark = [pytest.mark.usefixtures("clear_throttles"), pytest.mark.tables("g2")]

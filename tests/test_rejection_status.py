@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 
 from media.models import Media
-from tests.conftest import break_reads, break_writes, fetch_row
 from tests.spec import table_columns
+from tests.support.rows import break_reads, break_writes, fetch_row
 
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 ABSENT_HASH = "0123456789abcdef0123456789abcdef01234567"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from media.models import RejectionStatusChange
-from tests.conftest import fetch_row
+from tests.support.rows import fetch_row
 
 LIST_URL = "/rear-diff/media"
 DELETED_AT = datetime(2026, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)

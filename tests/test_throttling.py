@@ -16,8 +16,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from media.models import RejectionStatusChange
 from media.operators import operator_create, token_issue
-from tests.conftest import fetch_row
 from tests.support.database import deployment_environment
+from tests.support.rows import fetch_row
 from tests.support.server import run_python
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")

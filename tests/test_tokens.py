@@ -22,8 +22,8 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from media.models import RejectionStatusChange
-from tests.conftest import fetch_row
 from tests.support.database import deployment_environment
+from tests.support.rows import fetch_row
 from tests.support.server import run_python
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from media.models import Training
-from tests.conftest import fetch_row
+from tests.support.rows import fetch_row
 
 LIST_URL = "/rear-diff/media"
 METADATA = {

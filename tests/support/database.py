@@ -1,12 +1,14 @@
-"""Processes the tests start on the test database: the settings from scratch, the server.
+"""The test database for what runs beside the service: processes, connections, outages.
 
-Each starts from an environment built here (PATH and what a deployment sets),
-so nothing of the test run's own environment or `.env` leaks in, and names the
-test database this run uses, on the embedded cluster or a configured server.
-Only the test suite imports this module: it needs pytest-django's connection.
+Processes the tests start (the settings from scratch, the server) get an
+environment built here (PATH and what a deployment sets), so nothing of the
+test run's own environment or `.env` leaks in, and name the test database this
+run uses, on the embedded cluster or a configured server. Only the test suite
+imports this module: it needs pytest-django's connection.
 """
 
 import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
@@ -52,6 +54,29 @@ def connect(dbname: str | None = None, **options) -> psycopg.Connection:
         dbname=dbname or database["NAME"],
         autocommit=True,
     )
+
+
+@contextmanager
+def unreachable(django_db_blocker) -> Iterator[None]:
+    """Point the default connection at a local port where nothing listens, as if stopped.
+
+    A socket bound but never listening holds the port, so no other process can
+    take it and every connection is refused at once. Not inside the db
+    fixture: closing a connection inside its transaction would break the
+    rollback. The settings come back afterwards and the connection is closed,
+    so the next query connects to the test database as usual.
+    """
+    saved = dict(connection.settings_dict)
+    with socket.socket() as holder, django_db_blocker.unblock():
+        holder.bind(("127.0.0.1", 0))
+        connection.close()
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(holder.getsockname()[1]))
+        try:
+            yield
+        finally:
+            connection.close()
+            connection.settings_dict.clear()
+            connection.settings_dict.update(saved)
 
 
 @contextmanager

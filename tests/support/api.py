@@ -1,0 +1,128 @@
+"""What the API tests share: paths by URL name, requests as the front-end sends them, and the
+contract's messages and bodies they expect.
+
+Paths come from reverse() on the names of media/urls.py and config/urls.py;
+tests/api/test_paths.py pins each to the contract's literal path. The contract
+serves every path with and without a trailing slash: tests of that add "/".
+"""
+
+import json
+import re
+from datetime import UTC, datetime
+
+from django.urls import reverse
+from rest_framework.renderers import JSONRenderer
+from rest_framework.test import APIClient
+
+from media.selectors import media_get
+from media.serializers import MediaSerializer
+
+# --- paths and requests -------------------------------------------------------------
+
+
+def item_path(hash_value: str) -> str:
+    return reverse("media-detail", args=[hash_value])
+
+
+def status_path(hash_value: str) -> str:
+    return reverse("media-rejection-status", args=[hash_value])
+
+
+def history_path(hash_value: str) -> str:
+    return reverse("media-history", args=[hash_value])
+
+
+def token_client(key: str) -> APIClient:
+    """An API client sending `Authorization: Token <key>`, as the front-end does."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def patch_json(client, path_hash: str, body, **options):
+    """PATCH `body` as JSON to the rejection-status path of `path_hash` (options: headers=...)."""
+    return client.patch(status_path(path_hash), body, format="json", **options)
+
+
+def patch_status(client, hash_value: str, rejection_status: str = "accepted", **options):
+    """PATCH a row's rejection status as the front-end does: the same hash in path and body."""
+    body = {"hash": hash_value, "rejection_status": rejection_status}
+    return patch_json(client, hash_value, body, **options)
+
+
+def patch_raw(client, path_hash: str, raw, content_type: str = "application/json"):
+    """PATCH a body sent byte for byte (str or bytes) to the rejection-status path."""
+    return client.patch(status_path(path_hash), raw, content_type=content_type)
+
+
+def get_json(client, path: str, params: dict | None = None, **options) -> dict:
+    """The body of a GET that must answer 200 with JSON."""
+    response = client.get(path, params, **options)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
+def fetch_schema() -> dict:
+    """The OpenAPI document as the service serves it now (its settings apply)."""
+    response = APIClient().get(reverse("schema"))
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+# --- what the contract answers ------------------------------------------------------
+
+UPDATED = "Rejection status updated successfully"
+BAD_STATUS = "Rejection status must be one of: unfiltered, accepted, rejected, override"
+NOT_HEX = "Must be 40 hexadecimal characters."
+BAD_LIMIT = "Must be an integer from 1 to 1000."
+BAD_OFFSET = "Must be an integer >= 0."
+BAD_BOOLEAN = "Must be true or false."
+HASH_MISMATCH = {
+    "success": False,
+    "error": "Hash mismatch",
+    "message": "Path hash and body hash do not match",
+    "details": {"non_field_errors": ["Path hash and body hash do not match"]},
+}
+# A timestamp as the contract serves it (served_time writes one).
+TIMESTAMP = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z")
+
+
+def invalid_query(**details: str) -> dict:
+    """The read shape's 400: one message for each parameter named."""
+    return {"error": "Invalid request", "details": {name: [text] for name, text in details.items()}}
+
+
+def one_of(value: str, allowed) -> str:
+    """django-filter's message for a value outside a choice."""
+    return f"Select a valid choice. {value} is not one of: {', '.join(allowed)}."
+
+
+def not_found(hash_value: str) -> dict:
+    """The read shape's 404 for a hash no row has."""
+    return {"error": "Media not found", "details": f"No media found with hash: {hash_value}"}
+
+
+def command_error(error: str, message: str, **extra) -> dict:
+    """The PATCH's error shape."""
+    return {"success": False, "error": error, "message": message, **extra}
+
+
+def one_page(total: int, limit: int = 100) -> dict:
+    """The pagination of a listing that fits on its first page."""
+    return {"total": total, "limit": limit, "offset": 0, "next": None, "previous": None}
+
+
+def served_time(moment: datetime) -> str:
+    """A timestamp as the contract serves it: UTC, six fraction digits, Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def as_json(data) -> dict:
+    """Serializer data as the API's renderer writes it."""
+    return json.loads(JSONRenderer().render(data))
+
+
+def served_item(hash_value: str) -> dict:
+    """The item the API serves for a row now (soft-deleted rows included)."""
+    return as_json(MediaSerializer(media_get(hash=hash_value, include_deleted=True).item).data)

@@ -1,0 +1,69 @@
+"""The media table beside the service: rows written and read directly, failures made on purpose.
+
+Everything runs on the test's own connection, inside its transaction, so the
+db fixture's rollback undoes it.
+"""
+
+from django.conf import settings
+from django.db import connection
+
+from media.generate import media_insert
+from media.models import Media
+
+TABLE = Media._meta.db_table
+
+
+def execute(*statements: str) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def insert_media(**values) -> Media:
+    """Insert one row where the live table keeps each value; an unsaved Media to read it by."""
+    media_insert([values])
+    known = {field.name for field in Media._meta.concrete_fields}
+    return Media(**{name: value for name, value in values.items() if name in known})
+
+
+def fetch_row(hash_value: str) -> dict | None:
+    """The row as the database holds it, bypassing the ORM's field conversion."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {TABLE} WHERE hash = %s", [hash_value])
+        columns = [col.name for col in cursor.description]
+        row = cursor.fetchone()
+    return dict(zip(columns, row, strict=True)) if row else None
+
+
+def row_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {TABLE}")
+        return cursor.fetchone()[0]
+
+
+def break_reads() -> None:
+    """Make every query of atp.media fail with an error that is not about its layout.
+
+    The table becomes a view with the same columns that divides by zero. A
+    renamed column would not do: the service follows it.
+    """
+    execute(
+        f'ALTER TABLE {TABLE} RENAME TO "media_behind_view"',
+        f'CREATE VIEW {TABLE} AS SELECT * FROM "{settings.MEDIA_SCHEMA}".media_behind_view '
+        "WHERE 1 / (SELECT 0) = 1",
+    )
+
+
+def break_writes() -> None:
+    """Make every UPDATE of atp.media fail, as a full disk would (a trigger that raises)."""
+    execute(
+        """
+        CREATE FUNCTION pg_temp.refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'disk quota exceeded on tablespace atp_media';
+        END;
+        $$
+        """,
+        f"CREATE TRIGGER media_99_refuse BEFORE UPDATE ON {TABLE} "
+        "FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_update()",
+    )
