@@ -115,12 +115,3 @@ def test_unknown_path_answers_404_json_not_html(api_client, db, path):
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/json")
     assert response.json() == {"error": "Not found", "details": f"No endpoint at {path}"}
-
-
-def test_retrieve_of_an_absent_hash_answers_404_in_the_read_error_shape(api_client, db):
-    response = api_client.get("/rear-diff/media/0123456789abcdef0123456789abcdef01234567")
-
-    assert response.status_code == 404
-    body = response.json()
-    assert set(body) == {"error", "details"}
-    assert "0123456789abcdef0123456789abcdef01234567" in body["details"]

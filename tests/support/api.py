@@ -70,6 +70,20 @@ def fetch_schema() -> dict:
     return response.json()
 
 
+# What a browser sends: the browsable API answers it with HTML.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def assert_browsable_api_page(response) -> str:
+    """The response is a page of DRF's browsable API; its HTML."""
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert "Django REST framework" in html
+    return html
+
+
 # --- what the contract answers ------------------------------------------------------
 
 UPDATED = "Rejection status updated successfully"
