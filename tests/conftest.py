@@ -140,13 +140,13 @@ def schema():
     return fetch_schema()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clear_throttles():
-    """Empty DRF's throttle counters (the default cache) before and after a test.
+    """Every test starts and ends with empty throttle counters (the default cache).
 
     The anonymous rate counts every unauthenticated request of the test run
-    from 127.0.0.1; a test that makes many must neither be throttled by
-    earlier tests nor leave its count to later ones.
+    from 127.0.0.1; no test may be throttled by the ones before it, whatever
+    their order, nor leave its count to the ones after it.
     """
     cache.clear()
     yield

@@ -16,8 +16,6 @@ from media.models import RejectionStatusChange
 from media.operators import token_issue
 from tests.support.rows import fetch_row
 
-pytestmark = pytest.mark.usefixtures("clear_throttles")
-
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 ABSENT_HASH = "0123456789abcdef0123456789abcdef01234567"
 AUDIT_TABLE = RejectionStatusChange._meta.db_table

@@ -18,7 +18,6 @@ from media.models import Media, RejectionStatusChange
 from media.operators import token_issue
 from tests.support.rows import fetch_row, insert_media
 
-pytestmark = pytest.mark.usefixtures("clear_throttles")
 RACES = pytest.mark.tables("g2")  # threads and commits: today's table is enough
 
 PAST = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)

@@ -20,8 +20,6 @@ from rest_framework.authtoken.models import Token
 from media.operators import operator_create, token_revoke
 from tests.support.rows import fetch_row
 
-pytestmark = pytest.mark.usefixtures("clear_throttles")
-
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 URL = f"/rear-diff/media/{SAMPLE_HASH}/rejection-status"
 BEFORE_HASHING = ("media", "0002_audit_and_operator_permission")

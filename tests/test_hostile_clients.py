@@ -22,7 +22,7 @@ ANON_READS = 4
 
 
 @pytest.fixture
-def low_anon_rate(monkeypatch, clear_throttles):
+def low_anon_rate(monkeypatch):
     # DRF binds THROTTLE_RATES when its module is imported (see test_throttling.py).
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": f"{ANON_READS}/min"})
 

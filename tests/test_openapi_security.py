@@ -12,8 +12,6 @@ PATCH_PATH = "/rear-diff/media/{hash}/rejection-status"
 READ_PATHS = ["/rear-diff/media", "/rear-diff/media/{hash}", "/rear-diff/media/{hash}/history"]
 CREDENTIALS = [{"tokenAuth": []}, {"cookieAuth": []}]
 
-pytestmark = pytest.mark.usefixtures("clear_throttles")
-
 
 def fetch_schema():
     response = APIClient().get("/rear-diff/openapi.json")

@@ -21,7 +21,7 @@ from tests.support.api import served_item
 from tests.support.rows import fetch_row
 
 # Who may do what does not depend on the table's generation: today's is enough.
-pytestmark = [pytest.mark.usefixtures("clear_throttles"), pytest.mark.tables("g2")]
+pytestmark = pytest.mark.tables("g2")
 
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 UNKNOWN_TOKEN = "0123456789abcdef0123456789abcdef01234567"

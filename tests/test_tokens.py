@@ -26,8 +26,6 @@ from tests.support.database import deployment_environment
 from tests.support.rows import fetch_row
 from tests.support.server import run_python
 
-pytestmark = pytest.mark.usefixtures("clear_throttles")
-
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 URL = f"/rear-diff/media/{SAMPLE_HASH}/rejection-status"
 
