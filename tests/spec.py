@@ -101,6 +101,7 @@ def as_served(item: dict, generation: str) -> dict:
 
 
 REJECTION_STATUSES = words("unfiltered accepted rejected override")
+SORT_ORDERS = ["asc", "desc"]
 RSS_SOURCES = ["yts.mx", "episodefeed.com"]
 # Every label any generation has had, in each enum's order where they share one.
 ALL_MEDIA_TYPES = MEDIA_TYPES["g1"]

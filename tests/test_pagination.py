@@ -297,34 +297,6 @@ def test_bad_limit_is_reported_even_with_valid_filters(api_client, make_media):
     assert response.json() == invalid_body("limit", LIMIT_MESSAGE)
 
 
-def test_bad_limit_and_bad_offset_are_named_together(api_client, db):
-    """The contract's 400 names each bad parameter, not only the first one found."""
-    response = api_client.get(LIST_URL, {"limit": "0", "offset": "-1"})
-
-    assert response.status_code == 400
-    assert response.json() == {
-        "error": "Invalid request",
-        "details": {
-            "limit": [LIMIT_MESSAGE],
-            "offset": [OFFSET_MESSAGE],
-        },
-    }
-
-
-def test_bad_filter_and_bad_limit_are_named_together(api_client, db):
-    """The contract's 400 names each bad parameter, not only the first one found."""
-    response = api_client.get(LIST_URL, {"sort_order": "up", "limit": "1001"})
-
-    assert response.status_code == 400
-    assert response.json() == {
-        "error": "Invalid request",
-        "details": {
-            "sort_order": ["Select a valid choice. up is not one of: asc, desc."],
-            "limit": [LIMIT_MESSAGE],
-        },
-    }
-
-
 # --- walking every page --------------------------------------------------------
 
 
