@@ -353,22 +353,6 @@ def test_history_pages_like_the_list_does(api_client, make_media, row, five_chan
         assert history["pagination"][key].split("?")[1] == listing["pagination"][key].split("?")[1]
 
 
-@pytest.mark.parametrize(
-    ("query", "details"),
-    [
-        ({"limit": 0}, {"limit": ["Must be an integer from 1 to 1000."]}),
-        ({"limit": 1001}, {"limit": ["Must be an integer from 1 to 1000."]}),
-        ({"offset": -1}, {"offset": ["Must be an integer >= 0."]}),
-        ({"offset": "x"}, {"offset": ["Must be an integer >= 0."]}),
-    ],
-)
-def test_history_refuses_bad_limit_or_offset_with_400(api_client, row, query, details):
-    response = api_client.get(history_url(row.hash), query)
-
-    assert response.status_code == 400
-    assert response.json() == {"error": "Invalid request", "details": details}
-
-
 def test_history_of_a_row_without_changes_is_an_empty_page(api_client, row):
     response = api_client.get(history_url(row.hash))
 

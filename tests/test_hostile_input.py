@@ -266,40 +266,6 @@ def test_very_long_path_hash_answers_a_contract_4xx(operator_client, db, path):
 
 # --- limit and offset beyond 64 bits ------------------------------------------------
 
-LIMIT_MESSAGE = "Must be an integer from 1 to 1000."
-OFFSET_MESSAGE = "Must be an integer >= 0."
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "message"),
-    [
-        ("limit", str(2**64), LIMIT_MESSAGE),
-        ("limit", str(-(2**64)), LIMIT_MESSAGE),
-        ("offset", str(2**63), OFFSET_MESSAGE),
-        ("offset", str(2**64), OFFSET_MESSAGE),
-        ("offset", str(-(2**63) - 1), OFFSET_MESSAGE),
-        ("offset", "9" * 5_000, OFFSET_MESSAGE),
-        ("limit", "9" * 5_000, LIMIT_MESSAGE),
-    ],
-    ids=[
-        "limit-2^64",
-        "limit-minus-2^64",
-        "offset-2^63",
-        "offset-2^64",
-        "offset-below-bigint",
-        "offset-5000-digits",
-        "limit-5000-digits",
-    ],
-)
-@pytest.mark.parametrize("path", [LIST, HISTORY], ids=["list", "history"])
-def test_limit_or_offset_beyond_64_bits_answers_400_naming_it(
-    api_client, sample_media, path, name, value, message
-):
-    response = api_client.get(f"{path}?{name}={value}")
-
-    assert response.status_code == 400
-    assert response.json() == {"error": "Invalid request", "details": {name: [message]}}
-
 
 # --- bodies over the size limit: 413 -------------------------------------------------
 

@@ -9,6 +9,7 @@ serves every path with and without a trailing slash: tests of that add "/".
 import json
 import re
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
@@ -68,6 +69,26 @@ def fetch_schema() -> dict:
     response = APIClient().get(reverse("schema"))
     assert response.status_code == 200, response.content
     return response.json()
+
+
+def split_link(link: str) -> tuple[str, dict]:
+    """A next/previous link as (path, {param: value}); asserts it is path-absolute."""
+    parts = urlsplit(link)
+    assert link.startswith("/rear-diff/")
+    assert (parts.scheme, parts.netloc, parts.fragment) == ("", "", "")
+    query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    assert all(len(values) == 1 for values in query.values()), link
+    return parts.path, {name: values[0] for name, values in query.items()}
+
+
+def link(path: str, **params) -> tuple[str, dict]:
+    """A link as split_link gives it: its path and its parameters as strings."""
+    return (path, {name: str(value) for name, value in params.items()})
+
+
+def newest_first(rows) -> list[str]:
+    """The hashes of `rows` in the list's default order: created_at, then hash, descending."""
+    return [row.hash for row in sorted(rows, key=lambda r: (r.created_at, r.hash), reverse=True)]
 
 
 # What a browser sends: the browsable API answers it with HTML.
