@@ -29,8 +29,8 @@ def test_retrieve_answers_the_whole_sample_row_by_its_hash_without_redirect(
 
 @pytest.mark.parametrize(
     "absent",
-    ["0" * 40, SAMPLE_HASH[:-1] + "0", "not-a-hash", SAMPLE_HASH[:-1] + "\x00"],
-    ids=["zeros", "one-digit-off", "malformed", "nul"],
+    ["0" * 40, SAMPLE_HASH[:-1] + "0", "not-a-hash", SAMPLE_HASH[:-1] + "\x00", "a" * 10_000],
+    ids=["zeros", "one-digit-off", "malformed", "nul", "10k-chars"],
 )
 def test_retrieve_of_an_absent_hash_answers_404_in_the_read_error_shape(
     api_client, sample_media, absent
