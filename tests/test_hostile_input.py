@@ -147,29 +147,6 @@ def test_the_audit_record_keeps_the_request_id_the_response_and_the_log_carry(
 # --- invalid UTF-8 -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b'{"hash": "\xff"}',
-        b'{"hash": "' + SAMPLE_HASH.encode() + b'", "rejection_status": "accepted\xc0\x80"}',
-        b'\xff\xfe{\x00"\x00}\x00',
-        b'{"hash": "' + SAMPLE_HASH.encode() + b'\xed\xa0\x80", "rejection_status": "accepted"}',
-    ],
-    ids=["ff-in-a-string", "overlong-nul", "utf16-bom", "encoded-surrogate"],
-)
-def test_invalid_utf8_in_a_patch_body_answers_400_invalid_request(
-    operator_client, sample_media, raw
-):
-    before = fetch_row(SAMPLE_HASH)
-
-    response = patch_raw(operator_client, raw)
-
-    body = assert_command_error(response, 400, "Invalid request")
-    assert set(body) == {"success", "error", "message"}
-    assert body["message"].startswith("JSON parse error")
-    assert fetch_row(SAMPLE_HASH) == before
-
-
 # --- very long parameters ------------------------------------------------------
 
 
@@ -188,55 +165,7 @@ def test_very_long_path_hash_answers_a_contract_4xx(operator_client, db):
 # --- bodies over the size limit: 413 -------------------------------------------------
 
 
-def padded_body(size):
-    """A valid PATCH body of exactly `size` bytes (JSON allows trailing whitespace)."""
-    raw = json.dumps(ACCEPT)
-    return raw + " " * (size - len(raw))
-
-
-def test_body_over_the_size_limit_answers_413_in_the_command_shape(operator_client, sample_media):
-    before = fetch_row(SAMPLE_HASH)
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-
-    response = patch_raw(operator_client, padded_body(limit + 1))
-
-    body = assert_command_error(response, 413, "Request body too large")
-    assert set(body) == {"success", "error", "message"}
-    assert fetch_row(SAMPLE_HASH) == before
-
-
-def test_body_far_over_the_size_limit_answers_413(operator_client, sample_media):
-    response = patch_raw(operator_client, padded_body(4 * 1024 * 1024))
-
-    assert_command_error(response, 413, "Request body too large")
-
-
-def test_body_of_exactly_the_size_limit_is_accepted(operator_client, sample_media):
-    response = patch_raw(operator_client, padded_body(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
-
-    assert response.status_code == 200, response.content
-    assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
-
-
 # --- wrong Content-Type: 415 ---------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "content_type",
-    ["text/plain", "multipart/form-data; boundary=x", "application/xml", "application/jsonx"],
-)
-def test_wrong_content_type_answers_415_in_the_command_shape(
-    operator_client, sample_media, content_type
-):
-    response = patch_raw(operator_client, json.dumps(ACCEPT), content_type=content_type)
-
-    assert response.status_code == 415
-    assert response.json() == {
-        "success": False,
-        "error": "Unsupported media type",
-        "message": f'Unsupported media type "{content_type}" in request.',
-    }
-    assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
 
 
 # --- methods not allowed: 405 ----------------------------------------------------------

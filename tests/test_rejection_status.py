@@ -54,46 +54,6 @@ def patch_raw(client, hash_value, raw):
 # --- malformed requests: 400 "Invalid request" ------------------------------------
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        '{"hash": ',
-        "{hash: 'x'}",
-        f'{{"hash": "{SAMPLE_HASH}", "rejection_status": "accepted",}}',
-        "not json at all",
-    ],
-    ids=["truncated", "js-object", "trailing-comma", "text"],
-)
-def test_patch_with_invalid_json_answers_400_invalid_request(operator_client, sample_media, raw):
-    response = patch_raw(operator_client, SAMPLE_HASH, raw)
-
-    assert response.status_code == 400
-    body = response.json()
-    assert set(body) == {"success", "error", "message"}
-    assert body["success"] is False
-    assert body["error"] == "Invalid request"
-    assert body["message"].startswith("JSON parse error")
-    assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
-
-
-def test_patch_with_a_form_encoded_body_answers_415_in_the_command_shape(
-    operator_client, sample_media
-):
-    response = operator_client.patch(
-        url(SAMPLE_HASH),
-        f"hash={SAMPLE_HASH}&rejection_status=accepted",
-        content_type="application/x-www-form-urlencoded",
-    )
-
-    assert response.status_code == 415
-    assert response.json() == {
-        "success": False,
-        "error": "Unsupported media type",
-        "message": 'Unsupported media type "application/x-www-form-urlencoded" in request.',
-    }
-    assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
-
-
 # --- other methods: 405 -----------------------------------------------------------
 
 
