@@ -16,8 +16,6 @@ from tests.support.database import database_url, deployment_environment
 from tests.support.server import run_python as run
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
-VITE = "http://localhost:5173"
 AUTH_DISABLED_WARNING = (
     "AUTH_DISABLED is on: anyone who can reach this service can change rejection statuses, "
     "recorded as 'anonymous'."
@@ -247,77 +245,3 @@ def test_without_auth_disabled_no_warning_is_logged(test_database):
 
     assert result.returncode == 0, result.stderr
     assert "AUTH_DISABLED" not in result.stderr
-
-
-# --- CORS with credentials ---------------------------------------------------------------
-
-
-@pytest.fixture
-def allowed_origin(settings):
-    settings.CORS_ALLOWED_ORIGINS = [VITE]
-
-
-def preflight(client, origin, headers="content-type, authorization, if-match"):
-    return client.options(
-        f"/rear-diff/media/{SAMPLE_HASH}/rejection-status",
-        headers={
-            "Origin": origin,
-            "Access-Control-Request-Method": "PATCH",
-            "Access-Control-Request-Headers": headers,
-        },
-    )
-
-
-def listed(value):
-    return {item.strip().lower() for item in value.split(",")}
-
-
-def test_preflight_from_an_allowed_origin_grants_credentials_to_that_exact_origin(
-    api_client, db, allowed_origin
-):
-    response = preflight(api_client, VITE)
-
-    assert response.status_code == 200
-    assert response.headers["Access-Control-Allow-Origin"] == VITE
-    assert response.headers["Access-Control-Allow-Credentials"] == "true"
-    assert {"content-type", "authorization", "if-match", "x-csrftoken"} <= listed(
-        response.headers["Access-Control-Allow-Headers"]
-    )
-    assert "patch" in listed(response.headers["Access-Control-Allow-Methods"])
-
-
-@pytest.mark.parametrize("origin", ["http://evil.example", "null", "https://localhost:5173"])
-def test_preflight_from_another_origin_gets_no_grant_and_no_credentials(
-    api_client, db, allowed_origin, origin
-):
-    response = preflight(api_client, origin)
-
-    assert "Access-Control-Allow-Origin" not in response.headers
-    assert "Access-Control-Allow-Credentials" not in response.headers
-
-
-def test_credentialed_patch_from_the_allowed_origin_is_granted_to_that_origin_only(
-    operator_client, sample_media, allowed_origin
-):
-    response = operator_client.patch(
-        f"/rear-diff/media/{SAMPLE_HASH}/rejection-status",
-        {"hash": SAMPLE_HASH, "rejection_status": "accepted"},
-        format="json",
-        headers={"Origin": VITE},
-    )
-
-    assert response.status_code == 200
-    assert response.headers["Access-Control-Allow-Origin"] == VITE
-    assert response.headers["Access-Control-Allow-Credentials"] == "true"
-
-
-def test_cross_origin_scripts_may_read_etag_retry_after_and_the_request_id(
-    api_client, sample_media, allowed_origin
-):
-    """The front-end needs ETag for If-Match and Retry-After after a 429 (CORS_EXPOSE_HEADERS)."""
-    response = api_client.get(f"/rear-diff/media/{SAMPLE_HASH}", headers={"Origin": VITE})
-
-    assert response.status_code == 200
-    assert {"etag", "retry-after", "x-request-id"} <= listed(
-        response.headers["Access-Control-Expose-Headers"]
-    )
