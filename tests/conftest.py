@@ -21,7 +21,7 @@ from media.operators import operator_create, token_issue
 from tests.spec import GENERATIONS_UNDER_TEST, SAMPLE_ROW
 from tests.support.api import fetch_schema, token_client
 from tests.support.database import unreachable
-from tests.support.rows import insert_media
+from tests.support.rows import LONG_AGO, insert_media
 
 
 def pytest_configure(config):
@@ -119,6 +119,13 @@ def make_media(db, media_table):
         return [insert_media(**record) for record in records]
 
     return make
+
+
+@pytest.fixture
+def unfiltered_row(make_media):
+    """A generated row not yet filtered, last updated long ago."""
+    (row,) = make_media(rejection_status="unfiltered", updated_at=LONG_AGO, created_at=LONG_AGO)
+    return row
 
 
 @pytest.fixture

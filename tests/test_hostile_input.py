@@ -99,12 +99,6 @@ def test_nul_byte_in_a_token_answers_401_not_a_database_error(api_client, sample
 # --- very long parameters ------------------------------------------------------
 
 
-def test_very_long_path_hash_answers_a_contract_4xx(operator_client, db):
-    response = operator_client.get(HISTORY.replace(SAMPLE_HASH, "a" * 10_000))
-    assert response.status_code == 404
-    assert response.json()["error"] == "Media not found"
-
-
 # --- repeated parameters -------------------------------------------------------
 
 

@@ -257,19 +257,6 @@ def test_a_deactivated_operators_token_answers_401(operator, sample_media):
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
 
 
-def test_auth_disabled_records_an_anonymous_change_as_anonymous_without_a_user(
-    settings, api_client, sample_media
-):
-    settings.AUTH_DISABLED = True
-
-    response = request(api_client, "PATCH")
-
-    assert response.status_code == 200
-    change = RejectionStatusChange.objects.get(media_hash=SAMPLE_HASH)
-    assert change.changed_by_name == "anonymous"
-    assert change.changed_by is None
-
-
 # --- session authentication (the browsable API) ----------------------------------
 
 PASSWORD = "a-long-operator-password"

@@ -153,6 +153,19 @@ def served_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def history_entry(change) -> dict:
+    """An audit record as the history serves it."""
+    return {
+        "id": change.id,
+        "media_hash": change.media_hash,
+        "old_status": change.old_status,
+        "new_status": change.new_status,
+        "changed_by": change.changed_by_name,
+        "changed_at": served_time(change.changed_at),
+        "request_id": change.request_id,
+    }
+
+
 def as_json(data) -> dict:
     """Serializer data as the API's renderer writes it."""
     return json.loads(JSONRenderer().render(data))

@@ -1,16 +1,20 @@
-"""The media table beside the service: rows written and read directly, failures made on purpose.
+"""The tables beside the service: rows written and read directly, failures made on purpose.
 
 Everything runs on the test's own connection, inside its transaction, so the
 db fixture's rollback undoes it.
 """
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.db import connection
 
 from media.generate import media_insert
-from media.models import Media
+from media.models import Media, RejectionStatusChange
 
 TABLE = Media._meta.db_table
+# An updated_at long before any test runs: a change moves it.
+LONG_AGO = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 def execute(*statements: str) -> None:
@@ -33,6 +37,11 @@ def fetch_row(hash_value: str) -> dict | None:
         columns = [col.name for col in cursor.description]
         row = cursor.fetchone()
     return dict(zip(columns, row, strict=True)) if row else None
+
+
+def changes(hash_value: str) -> list[RejectionStatusChange]:
+    """The audit records of a row, in the order they were written."""
+    return list(RejectionStatusChange.objects.filter(media_hash=hash_value).order_by("id"))
 
 
 def row_count() -> int:

@@ -7,11 +7,20 @@ without it, where `include_deleted` is accepted and changes nothing.
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import reverse
 
 from media.models import RejectionStatusChange
+from tests.support.api import (
+    BAD_BOOLEAN,
+    command_error,
+    history_path,
+    invalid_query,
+    item_path,
+    not_found,
+    patch_status,
+)
 from tests.support.rows import fetch_row
 
-LIST_URL = "/rear-diff/media"
 DELETED_AT = datetime(2026, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
 SOFT_DELETE = pytest.mark.tables("g1-v27", "g2")
 
@@ -38,7 +47,7 @@ def hashes(rows):
 def test_the_list_and_its_total_leave_out_deleted_rows(api_client, rows):
     active, _ = rows
 
-    body = api_client.get(LIST_URL).json()
+    body = api_client.get(reverse("media-list")).json()
 
     assert {item["hash"] for item in body["data"]} == hashes(active)
     assert body["pagination"]["total"] == 3
@@ -49,7 +58,7 @@ def test_the_list_and_its_total_leave_out_deleted_rows(api_client, rows):
 def test_include_deleted_lists_them_too_with_their_deleted_at(api_client, rows):
     active, deleted = rows
 
-    body = api_client.get(LIST_URL, {"include_deleted": "true"}).json()
+    body = api_client.get(reverse("media-list"), {"include_deleted": "true"}).json()
 
     assert {item["hash"] for item in body["data"]} == hashes(active + deleted)
     assert body["pagination"]["total"] == 5
@@ -61,14 +70,14 @@ def test_include_deleted_lists_them_too_with_their_deleted_at(api_client, rows):
 def test_include_deleted_false_is_the_default(api_client, rows):
     active, _ = rows
 
-    body = api_client.get(LIST_URL, {"include_deleted": "false"}).json()
+    body = api_client.get(reverse("media-list"), {"include_deleted": "false"}).json()
 
     assert {item["hash"] for item in body["data"]} == hashes(active)
 
 
 @SOFT_DELETE
 def test_next_links_keep_include_deleted(api_client, rows):
-    body = api_client.get(LIST_URL, {"include_deleted": "true", "limit": 2}).json()
+    body = api_client.get(reverse("media-list"), {"include_deleted": "true", "limit": 2}).json()
 
     assert "include_deleted=true" in body["pagination"]["next"]
 
@@ -77,28 +86,22 @@ def test_next_links_keep_include_deleted(api_client, rows):
 def test_retrieve_of_a_deleted_row_answers_404_unless_include_deleted(api_client, rows):
     _, (deleted, _) = rows
 
-    hidden = api_client.get(f"{LIST_URL}/{deleted.hash}")
-    shown = api_client.get(f"{LIST_URL}/{deleted.hash}", {"include_deleted": "true"})
+    hidden = api_client.get(item_path(deleted.hash))
+    shown = api_client.get(item_path(deleted.hash), {"include_deleted": "true"})
 
     assert hidden.status_code == 404
-    assert hidden.json() == {
-        "error": "Media not found",
-        "details": f"No media found with hash: {deleted.hash}",
-    }
+    assert hidden.json() == not_found(deleted.hash)
     assert shown.status_code == 200
     assert shown.json()["deleted_at"] == "2026-02-03T04:05:06.789012Z"
 
 
 @pytest.mark.parametrize("value", ["yes", "1", "maybe"])
 def test_include_deleted_other_than_true_or_false_answers_400(api_client, db, media_table, value):
-    for url in (LIST_URL, f"{LIST_URL}/{'0' * 40}"):
-        response = api_client.get(url, {"include_deleted": value})
+    for path in (reverse("media-list"), item_path("0" * 40)):
+        response = api_client.get(path, {"include_deleted": value})
 
         assert response.status_code == 400
-        assert response.json() == {
-            "error": "Invalid request",
-            "details": {"include_deleted": ["Must be true or false."]},
-        }
+        assert response.json() == invalid_query(include_deleted=BAD_BOOLEAN)
 
 
 @pytest.mark.tables("g0", "g1-v23")
@@ -107,8 +110,8 @@ def test_without_deleted_at_include_deleted_is_accepted_and_changes_nothing(
 ):
     rows = make_media(n=3)
 
-    plain = api_client.get(LIST_URL).json()
-    included = api_client.get(LIST_URL, {"include_deleted": "true"}).json()
+    plain = api_client.get(reverse("media-list")).json()
+    included = api_client.get(reverse("media-list"), {"include_deleted": "true"}).json()
 
     assert included == {
         **plain,
@@ -122,19 +125,14 @@ def test_a_patch_of_a_deleted_row_answers_409_and_changes_nothing(operator_clien
     _, (deleted, _) = rows
     before = fetch_row(deleted.hash)
 
-    response = operator_client.patch(
-        f"{LIST_URL}/{deleted.hash}/rejection-status",
-        {"hash": deleted.hash, "rejection_status": "override"},
-        format="json",
-    )
+    response = patch_status(operator_client, deleted.hash, "override")
 
     assert response.status_code == 409
-    assert response.json() == {
-        "success": False,
-        "error": "Media deleted",
-        "message": f"Media {deleted.hash} is soft-deleted (its deleted_at is set); the "
+    assert response.json() == command_error(
+        "Media deleted",
+        f"Media {deleted.hash} is soft-deleted (its deleted_at is set); the "
         "pipeline ignores it and the service does not change it.",
-    }
+    )
     assert fetch_row(deleted.hash) == before
     assert not RejectionStatusChange.objects.filter(media_hash=deleted.hash).exists()
 
@@ -143,7 +141,7 @@ def test_a_patch_of_a_deleted_row_answers_409_and_changes_nothing(operator_clien
 def test_the_history_of_a_deleted_row_stays_readable(api_client, rows):
     _, (deleted, _) = rows
 
-    response = api_client.get(f"{LIST_URL}/{deleted.hash}/history")
+    response = api_client.get(history_path(deleted.hash))
 
     assert response.status_code == 200
     assert response.json()["data"] == []

@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from media.models import Training
+from tests.support.api import item_path
 from tests.support.rows import fetch_row
 
-LIST_URL = "/rear-diff/media"
 METADATA = {
     "genre": ["Drama", "War"],
     "language": ["en", "fr"],
@@ -39,7 +40,7 @@ def test_g2_serves_the_moved_keys_from_the_training_row_of_the_imdb_id(
         assert cursor.fetchone() == (["Drama", "War"], ["en", "fr"])
     assert "genre" not in fetch_row(row.hash)
 
-    item = api_client.get(f"{LIST_URL}/{row.hash}").json()
+    item = api_client.get(item_path(row.hash)).json()
 
     assert {key: item[key] for key in METADATA} == SERVED
 
@@ -48,7 +49,7 @@ def test_g2_serves_the_moved_keys_from_the_training_row_of_the_imdb_id(
 def test_g2_serves_null_for_a_row_without_a_training_row(api_client, make_media, media_table):
     (row,) = make_media(n=1, imdb_id="tt7777777", has_training=False, **METADATA)
 
-    item = api_client.get(f"{LIST_URL}/{row.hash}").json()
+    item = api_client.get(item_path(row.hash)).json()
 
     assert {key: item[key] for key in METADATA} == NO_METADATA
 
@@ -57,7 +58,7 @@ def test_g2_serves_null_for_a_row_without_a_training_row(api_client, make_media,
 def test_g2_serves_null_for_a_row_without_an_imdb_id(api_client, make_media, media_table):
     (row,) = make_media(n=1, imdb_id=None, **METADATA)
 
-    item = api_client.get(f"{LIST_URL}/{row.hash}").json()
+    item = api_client.get(item_path(row.hash)).json()
 
     assert {key: item[key] for key in METADATA} == NO_METADATA
 
@@ -66,7 +67,7 @@ def test_g2_serves_null_for_a_row_without_an_imdb_id(api_client, make_media, med
 def test_two_torrents_of_one_movie_share_its_training_row(api_client, make_media, media_table):
     rows = make_media(n=2, imdb_id="tt0068646", **METADATA)
 
-    items = api_client.get(LIST_URL).json()["data"]
+    items = api_client.get(reverse("media-list")).json()["data"]
 
     assert {item["hash"] for item in items} == {row.hash for row in rows}
     assert [{key: item[key] for key in METADATA} for item in items] == [SERVED, SERVED]
@@ -77,11 +78,11 @@ def test_a_page_reads_training_once_for_the_imdb_ids_on_that_page_only(
     api_client, make_media, media_table
 ):
     rows = make_media(n=6, seed=3)
-    page = api_client.get(LIST_URL, {"limit": 2}).json()["data"]
+    page = api_client.get(reverse("media-list"), {"limit": 2}).json()["data"]
     on_page = {row.imdb_id for row in rows if row.hash in {item["hash"] for item in page}}
 
     with CaptureQueriesContext(connection) as queries:
-        api_client.get(LIST_URL, {"limit": 2})
+        api_client.get(reverse("media-list"), {"limit": 2})
 
     (training_query,) = [q["sql"] for q in queries if "training" in q["sql"]]
     named = {row.imdb_id for row in rows if row.imdb_id and row.imdb_id in training_query}
@@ -95,7 +96,7 @@ def test_g1_serves_language_from_spoken_languages_and_as_itself(
     (row,) = make_media(n=1, language=["sv", "en"])
     assert "language" not in fetch_row(row.hash)
 
-    item = api_client.get(f"{LIST_URL}/{row.hash}").json()
+    item = api_client.get(item_path(row.hash)).json()
 
     assert item["language"] == item["spoken_languages"] == ["sv", "en"]
 
@@ -106,7 +107,7 @@ def test_a_filter_never_reaches_training(api_client, make_media, media_table, ke
     """The list has no filter on these keys: an unknown parameter is ignored, not a 500."""
     make_media(n=2)
 
-    response = api_client.get(LIST_URL, {key: "Drama"})
+    response = api_client.get(reverse("media-list"), {key: "Drama"})
 
     assert response.status_code == 200
     assert response.json()["pagination"]["total"] == 2

@@ -1,4 +1,4 @@
-"""No lost update: ETag / If-Match on the PATCH, and concurrent writers on one row.
+"""No lost update: the row's ETag, If-Match on the PATCH, and concurrent writers on one row.
 
 The race tests run real threads, each with its own database connection, so the
 row, the operator and its token are committed (transaction=True). The media
@@ -12,41 +12,27 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
-from media.models import Media, RejectionStatusChange
+from media.models import Media
 from media.operators import token_issue
-from tests.support.rows import fetch_row, insert_media
+from tests.support.api import command_error, history_path, item_path, patch_status, token_client
+from tests.support.rows import LONG_AGO, TABLE, changes, fetch_row, insert_media
 
 RACES = pytest.mark.tables("g2")  # threads and commits: today's table is enough
-
-PAST = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
-TABLE = Media._meta.db_table
 RACE_HASH = "5ace0000000000000000000000000000000000aa"
 THREADS = 8
 
 
-def url(hash_value):
-    return f"/rear-diff/media/{hash_value}/rejection-status"
-
-
-def patch(client, hash_value, rejection_status, if_match=None):
-    headers = {"If-Match": if_match} if if_match is not None else {}
-    return client.patch(
-        url(hash_value),
-        {"hash": hash_value, "rejection_status": rejection_status},
-        format="json",
-        headers=headers,
-    )
+def if_match(etag):
+    return {"If-Match": etag}
 
 
 def precondition_failed(hash_value, current_etag):
-    return {
-        "success": False,
-        "error": "Precondition failed",
-        "message": f"Media {hash_value} has changed since it was read "
+    return command_error(
+        "Precondition failed",
+        f"Media {hash_value} has changed since it was read "
         f"(its ETag is now {current_etag}); read it again and retry.",
-    }
+    )
 
 
 def current_etag(hash_value):
@@ -58,71 +44,64 @@ def current_etag(hash_value):
     return f'"{xmin}-{micros}"'
 
 
-def changes(hash_value):
-    return list(RejectionStatusChange.objects.filter(media_hash=hash_value).order_by("id"))
-
-
-@pytest.fixture
-def row(make_media):
-    (media,) = make_media(rejection_status="unfiltered", updated_at=PAST, created_at=PAST)
-    return media
-
-
 # --- ETag ---------------------------------------------------------------------------
 
 
 @pytest.fixture
-def past_etag(row):
-    return current_etag(row.hash)
+def past_etag(unfiltered_row):
+    return current_etag(unfiltered_row.hash)
 
 
-def test_get_item_carries_an_etag_of_the_row_version(api_client, row):
-    response = api_client.get(f"/rear-diff/media/{row.hash}")
+def test_get_item_carries_an_etag_of_the_row_version(api_client, unfiltered_row):
+    response = api_client.get(item_path(unfiltered_row.hash))
 
     assert response.status_code == 200
-    assert response.headers["ETag"] == current_etag(row.hash)
+    assert response.headers["ETag"] == current_etag(unfiltered_row.hash)
 
 
 def test_patch_answers_the_new_etag_which_a_later_get_repeats(
-    operator_client, api_client, row, past_etag
+    operator_client, api_client, unfiltered_row, past_etag
 ):
-    response = patch(operator_client, row.hash, "accepted")
+    response = patch_status(operator_client, unfiltered_row.hash, "accepted")
 
     assert response.status_code == 200
     etag = response.headers["ETag"]
     assert etag != past_etag
-    assert etag == current_etag(row.hash)
-    assert api_client.get(f"/rear-diff/media/{row.hash}").headers["ETag"] == etag
+    assert etag == current_etag(unfiltered_row.hash)
+    assert api_client.get(item_path(unfiltered_row.hash)).headers["ETag"] == etag
 
 
 @pytest.mark.tables("g1-v18")
 def test_etag_changes_on_every_write_where_no_trigger_refreshes_updated_at(
-    operator_client, row, media_table
+    operator_client, unfiltered_row, media_table
 ):
     """Flyway 7-18 have no triggers: updated_at stays, the row version (xmin) moves."""
-    etags = [current_etag(row.hash)]
+    etags = [current_etag(unfiltered_row.hash)]
     for status in ("accepted", "rejected", "accepted"):
-        response = patch(operator_client, row.hash, status, if_match=etags[-1])
+        response = patch_status(
+            operator_client, unfiltered_row.hash, status, headers=if_match(etags[-1])
+        )
         assert response.status_code == 200, response.json()
         etags.append(response.headers["ETag"])
 
-    assert fetch_row(row.hash)["updated_at"] == PAST
+    assert fetch_row(unfiltered_row.hash)["updated_at"] == LONG_AGO
     assert len(set(etags)) == 4
-    assert etags[-1] == current_etag(row.hash)
+    assert etags[-1] == current_etag(unfiltered_row.hash)
 
 
 # --- If-Match -----------------------------------------------------------------------
 
 
 def test_patch_with_a_stale_if_match_answers_412_and_changes_nothing(
-    operator_client, row, past_etag
+    operator_client, unfiltered_row, past_etag
 ):
-    first = patch(operator_client, row.hash, "accepted", if_match=past_etag)
+    row = unfiltered_row
+    first = patch_status(operator_client, row.hash, "accepted", headers=if_match(past_etag))
     assert first.status_code == 200
     new_etag = first.headers["ETag"]
     before = fetch_row(row.hash)
 
-    response = patch(operator_client, row.hash, "rejected", if_match=past_etag)
+    response = patch_status(operator_client, row.hash, "rejected", headers=if_match(past_etag))
 
     assert response.status_code == 412
     assert response.json() == precondition_failed(row.hash, new_etag)
@@ -130,10 +109,15 @@ def test_patch_with_a_stale_if_match_answers_412_and_changes_nothing(
     assert [(c.old_status, c.new_status) for c in changes(row.hash)] == [("unfiltered", "accepted")]
 
 
-def test_patch_with_an_if_match_that_never_matched_answers_412(operator_client, row, past_etag):
+def test_patch_with_an_if_match_that_never_matched_answers_412(
+    operator_client, unfiltered_row, past_etag
+):
+    row = unfiltered_row
     before = fetch_row(row.hash)
 
-    response = patch(operator_client, row.hash, "rejected", if_match='"not-a-version"')
+    response = patch_status(
+        operator_client, row.hash, "rejected", headers=if_match('"not-a-version"')
+    )
 
     assert response.status_code == 412
     assert response.json() == precondition_failed(row.hash, past_etag)
@@ -141,10 +125,13 @@ def test_patch_with_an_if_match_that_never_matched_answers_412(operator_client, 
     assert changes(row.hash) == []
 
 
-@pytest.mark.parametrize("if_match", ["{current}", "*", '"1-2", {current}'])
-def test_patch_with_a_matching_if_match_answers_200(operator_client, row, past_etag, if_match):
-    response = patch(
-        operator_client, row.hash, "accepted", if_match=if_match.format(current=past_etag)
+@pytest.mark.parametrize("header", ["{current}", "*", '"1-2", {current}'])
+def test_patch_with_a_matching_if_match_answers_200(
+    operator_client, unfiltered_row, past_etag, header
+):
+    row = unfiltered_row
+    response = patch_status(
+        operator_client, row.hash, "accepted", headers=if_match(header.format(current=past_etag))
     )
 
     assert response.status_code == 200
@@ -153,24 +140,33 @@ def test_patch_with_a_matching_if_match_answers_200(operator_client, row, past_e
     assert len(changes(row.hash)) == 1
 
 
-def test_patch_with_the_weak_form_of_the_current_etag_answers_412(operator_client, row, past_etag):
+def test_patch_with_the_weak_form_of_the_current_etag_answers_412(
+    operator_client, unfiltered_row, past_etag
+):
     """If-Match compares strongly (RFC 9110 13.1.1): W/"..." never matches."""
-    response = patch(operator_client, row.hash, "accepted", if_match=f"W/{past_etag}")
+    row = unfiltered_row
+    response = patch_status(
+        operator_client, row.hash, "accepted", headers=if_match(f"W/{past_etag}")
+    )
 
     assert response.status_code == 412
     assert fetch_row(row.hash)["rejection_status"] == "unfiltered"
 
 
-def test_patch_without_if_match_works_as_before(operator_client, row):
-    response = patch(operator_client, row.hash, "override")
+def test_patch_without_if_match_changes_the_row(operator_client, unfiltered_row):
+    response = patch_status(operator_client, unfiltered_row.hash, "override")
 
     assert response.status_code == 200
     assert response.json()["success"] is True
-    assert fetch_row(row.hash)["rejection_status"] == "override"
+    assert fetch_row(unfiltered_row.hash)["rejection_status"] == "override"
 
 
-def test_anonymous_patch_with_if_match_answers_401_before_any_precondition_check(api_client, row):
-    response = patch(api_client, row.hash, "accepted", if_match='"stale"')
+def test_anonymous_patch_with_if_match_answers_401_before_any_precondition_check(
+    api_client, unfiltered_row
+):
+    response = patch_status(
+        api_client, unfiltered_row.hash, "accepted", headers=if_match('"stale"')
+    )
 
     assert response.status_code == 401
 
@@ -187,8 +183,8 @@ def committed_row(transactional_db, media_table):
         media_type="movie",
         original_title="Race (2024) [1080p]",
         rejection_status="unfiltered",
-        created_at=PAST,
-        updated_at=PAST,
+        created_at=LONG_AGO,
+        updated_at=LONG_AGO,
     )
     try:
         yield RACE_HASH
@@ -208,8 +204,7 @@ def run_together(key, work):
 
     def target(i):
         try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+            client = token_client(key)
             barrier.wait(timeout=20)
             results[i] = work(client, i)
         except BaseException as exc:  # returned, then asserted in the caller
@@ -235,11 +230,13 @@ def test_eight_writers_with_the_same_if_match_exactly_one_wins_seven_get_412(
 ):
     key = token_issue(username=operator.username)
     targets = ["accepted", "rejected", "override"]
-
     past_etag = current_etag(committed_row)
 
     responses = run_together(
-        key, lambda client, i: patch(client, committed_row, targets[i % 3], if_match=past_etag)
+        key,
+        lambda client, i: patch_status(
+            client, committed_row, targets[i % 3], headers=if_match(past_etag)
+        ),
     )
 
     statuses = sorted(response.status_code for response in responses)
@@ -260,7 +257,7 @@ def test_eight_writers_with_the_same_if_match_exactly_one_wins_seven_get_412(
 def race_without_if_match(operator, hash_value):
     key = token_issue(username=operator.username)
     targets = ["accepted", "rejected", "override", "unfiltered"] * 2
-    responses = run_together(key, lambda client, i: patch(client, hash_value, targets[i]))
+    responses = run_together(key, lambda client, i: patch_status(client, hash_value, targets[i]))
     return targets, responses
 
 
@@ -295,7 +292,7 @@ def test_history_after_concurrent_writers_lists_them_in_the_order_they_happened(
     """
     race_without_if_match(operator, committed_row)
 
-    history = api_client.get(f"/rear-diff/media/{committed_row}/history").json()["data"]
+    history = api_client.get(history_path(committed_row)).json()["data"]
 
     committed_order = [change.id for change in reversed(changes(committed_row))]
     assert [entry["id"] for entry in history] == committed_order

@@ -1,0 +1,315 @@
+"""The OpenAPI schema (/rear-diff/openapi.json) documents the contract: its paths, parameters,
+bodies and errors, and who must send credentials for what.
+
+Swagger UI's Authorize button is built from components.securitySchemes; a
+generated client learns from each operation's `security` whether it must
+send credentials (an empty requirement `{}` means "optional"). The pages that
+show the schema are in test_docs.py.
+"""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.spec import (
+    ALL_MEDIA_TYPES,
+    ALL_PIPELINE_STATUSES,
+    COLUMNS,
+    G1_EXTRAS,
+    HISTORY_KEYS,
+    REJECTION_STATUSES,
+    SORT_ORDERS,
+    sortable_columns,
+)
+from tests.support.api import BAD_STATUS, HASH_MISMATCH, fetch_schema
+
+# The contract's paths as the schema names them.
+LIST = "/rear-diff/media"
+ITEM = "/rear-diff/media/{hash}"
+PATCH = "/rear-diff/media/{hash}/rejection-status"
+HISTORY = "/rear-diff/media/{hash}/history"
+READS = [LIST, ITEM, HISTORY]
+PROBES = ["/rear-diff/health", "/rear-diff/health/ready"]
+CREDENTIALS = [{"tokenAuth": []}, {"cookieAuth": []}]
+# What an item may carry on some generation: the 32 keys always, the extras when present.
+OPTIONAL_KEYS = [*G1_EXTRAS, "deleted_at"]
+LIST_PARAMETERS = {
+    "media_type",
+    "pipeline_status",
+    "rejection_status",
+    "error_status",
+    "imdb_id",
+    "hash",
+    "media_title",
+    "include_deleted",
+    "sort_by",
+    "sort_order",
+    "limit",
+    "offset",
+}
+
+
+def resolve(schema, node):
+    """Follow `$ref`s (and a lone allOf wrapper) to the schema object they name."""
+    while True:
+        if "$ref" in node:
+            name = node["$ref"].removeprefix("#/components/schemas/")
+            node = schema["components"]["schemas"][name]
+        elif "allOf" in node and len(node["allOf"]) == 1:
+            node = node["allOf"][0]
+        else:
+            return node
+
+
+def operation(schema, path, method):
+    return schema["paths"][path][method]
+
+
+def list_parameters(schema):
+    return {p["name"]: p for p in operation(schema, LIST, "get")["parameters"]}
+
+
+def response_schema(schema, op, status):
+    return resolve(schema, op["responses"][str(status)]["content"]["application/json"]["schema"])
+
+
+def assert_documents_an_item(schema, reference):
+    """The 32 keys always present (required); the extras optional, so clients stay stable."""
+    item = resolve(schema, reference)
+    assert list(item["properties"]) == [*COLUMNS, *OPTIONAL_KEYS]
+    assert set(item["required"]) == set(COLUMNS)
+
+
+def test_spectacular_validates_without_warnings(tmp_path):
+    target = tmp_path / "openapi.yaml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    text = target.read_text()
+    assert text.startswith("openapi: 3")
+    assert f"{PATCH}:" in text
+
+
+def test_openapi_json_answers_200_json(api_client):
+    response = api_client.get(reverse("schema"))
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/")
+    assert response.json()["openapi"].startswith("3.")
+
+
+def test_schema_documents_the_contract_paths(schema):
+    assert {*PROBES, LIST, ITEM, PATCH} <= set(schema["paths"])
+    assert set(schema["paths"][PATCH]) == {"patch"}
+
+
+# --- the list's parameters and envelope ---------------------------------------------
+
+
+def test_schema_documents_every_list_query_parameter(schema):
+    parameters = operation(schema, LIST, "get")["parameters"]
+
+    assert {p["name"] for p in parameters if p["in"] == "query"} == LIST_PARAMETERS
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("media_type", ALL_MEDIA_TYPES),
+        ("pipeline_status", ALL_PIPELINE_STATUSES),
+        ("rejection_status", REJECTION_STATUSES),
+        ("sort_order", SORT_ORDERS),
+    ],
+)
+def test_schema_lists_the_enum_of_each_enum_parameter(schema, name, values):
+    parameter = list_parameters(schema)[name]
+
+    assert sorted(resolve(schema, parameter["schema"])["enum"]) == sorted(values)
+
+
+def test_schema_lists_every_column_some_generation_can_sort_on_for_sort_by(schema):
+    enum = set(resolve(schema, list_parameters(schema)["sort_by"]["schema"])["enum"])
+
+    assert enum == {*sortable_columns("g0"), *sortable_columns("g1-v27")}
+
+
+def test_schema_types_error_status_as_boolean(schema):
+    assert list_parameters(schema)["error_status"]["schema"]["type"] == "boolean"
+
+
+def test_schema_bounds_limit_1_to_1000_and_offset_from_0(schema):
+    parameters = list_parameters(schema)
+
+    limit = parameters["limit"]["schema"]
+    assert (limit["type"], limit["minimum"], limit["maximum"]) == ("integer", 1, 1000)
+    assert limit.get("default") == 100
+    offset = parameters["offset"]["schema"]
+    assert (offset["type"], offset["minimum"], offset["maximum"]) == ("integer", 0, 2**63 - 1)
+
+
+def test_list_text_parameters_document_what_the_filters_enforce(schema):
+    """Generated clients see the limits that answer 400: hash pattern, maximum lengths."""
+    parameters = {name: p["schema"] for name, p in list_parameters(schema).items()}
+
+    assert parameters["hash"] == {"type": "string", "pattern": "^[0-9a-fA-F]{40}$"}
+    assert parameters["imdb_id"] == {"type": "string", "maxLength": 10}
+    assert parameters["media_title"] == {"type": "string", "maxLength": 255}
+
+
+def test_schema_documents_the_list_envelope(schema):
+    envelope = response_schema(schema, operation(schema, LIST, "get"), 200)
+
+    assert set(envelope["required"]) == {"data", "pagination"}
+    data = envelope["properties"]["data"]
+    assert data["type"] == "array"
+    assert_documents_an_item(schema, data["items"])
+    pagination = resolve(schema, envelope["properties"]["pagination"])
+    assert set(pagination["properties"]) == {"total", "limit", "offset", "next", "previous"}
+    assert set(pagination["required"]) == {"total", "limit", "offset", "next", "previous"}
+    assert pagination["properties"]["next"]["nullable"] is True
+    assert pagination["properties"]["previous"]["nullable"] is True
+
+
+def test_history_is_documented_in_the_list_envelope(schema):
+    schemas = schema["components"]["schemas"]
+    ok = operation(schema, HISTORY, "get")["responses"]["200"]
+    history = schemas[ok["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+    listing = schemas["PaginatedMediaList"]
+
+    assert history["required"] == listing["required"] == ["data", "pagination"]
+    assert history["properties"]["pagination"] == listing["properties"]["pagination"]
+    assert history["properties"]["data"]["items"] == {
+        "$ref": "#/components/schemas/RejectionStatusChange"
+    }
+    assert set(schemas["RejectionStatusChange"]["properties"]) == set(HISTORY_KEYS)
+
+
+# --- the PATCH -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        (LIST, "get", {"200", "400", "500"}),
+        (ITEM, "get", {"200", "404", "500"}),
+        (PATCH, "patch", {"200", "400", "404", "500"}),
+    ],
+)
+def test_schema_documents_each_error_response(schema, path, method, statuses):
+    assert statuses <= set(operation(schema, path, method)["responses"])
+
+
+def test_schema_documents_the_patch_request_body(schema):
+    body = operation(schema, PATCH, "patch")["requestBody"]
+
+    assert body["required"] is True
+    request = resolve(schema, body["content"]["application/json"]["schema"])
+    assert set(request["properties"]) == {"hash", "rejection_status"}
+    assert set(request["required"]) == {"hash", "rejection_status"}
+    status = resolve(schema, request["properties"]["rejection_status"])
+    assert sorted(status["enum"]) == sorted(REJECTION_STATUSES)
+
+
+def test_schema_documents_the_patch_responses(schema):
+    op = operation(schema, PATCH, "patch")
+
+    ok = response_schema(schema, op, 200)
+    assert {"success", "message", "data"} <= set(ok["properties"])
+    assert_documents_an_item(schema, ok["properties"]["data"])
+    for status in (400, 404, 500):
+        error = response_schema(schema, op, status)
+        assert {"success", "error", "message"} <= set(error["properties"]), status
+
+
+def test_schema_documents_the_patch_400_examples_of_the_contract(schema):
+    examples = operation(schema, PATCH, "patch")["responses"]["400"]["content"]["application/json"][
+        "examples"
+    ]
+    documented = [example["value"] for example in examples.values()]
+
+    assert {"success": False, "error": "Invalid request", "message": BAD_STATUS} in documented
+    assert {key: HASH_MISMATCH[key] for key in ("success", "error", "message")} in documented
+
+
+def test_command_error_schema_has_the_contract_fields(schema):
+    error = schema["components"]["schemas"]["CommandError"]
+
+    assert {"success", "error", "message"} <= set(error["properties"])
+    assert {"error", "message"} <= set(error["required"])
+
+
+def test_patch_documents_the_if_match_request_header(schema):
+    (if_match,) = [
+        p for p in operation(schema, PATCH, "patch")["parameters"] if p["name"] == "If-Match"
+    ]
+
+    assert if_match["in"] == "header"
+    assert if_match.get("required", False) is False
+
+
+def test_patch_and_item_document_the_etag_response_header(schema):
+    for op in (operation(schema, PATCH, "patch"), operation(schema, ITEM, "get")):
+        assert "ETag" in op["responses"]["200"]["headers"]
+
+
+# --- credentials -------------------------------------------------------------------------
+
+
+def test_schema_defines_the_token_and_session_security_schemes(schema):
+    assert schema["components"]["securitySchemes"] == {
+        "tokenAuth": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'Token-based authentication with required prefix "Token"',
+        },
+        "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+    }
+
+
+def test_patch_requires_a_token_or_a_session(schema):
+    """No empty requirement: the PATCH is never anonymous (unless AUTH_DISABLED)."""
+    assert operation(schema, PATCH, "patch")["security"] == CREDENTIALS
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [
+        ("401", "Credentials are missing or invalid."),
+        ("403", "The user lacks the permission media.change_rejection_status."),
+        ("412", "If-Match no longer matches the row's ETag; nothing was changed."),
+        ("429", "Too many writes by this user; see Retry-After."),
+    ],
+)
+def test_patch_documents_its_auth_precondition_and_throttle_responses(schema, status, description):
+    response = operation(schema, PATCH, "patch")["responses"][status]
+
+    assert response["description"] == description
+    assert response["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CommandError"
+    }
+
+
+@pytest.mark.parametrize("path", PROBES)
+def test_probes_are_documented_without_credentials(schema, path):
+    assert operation(schema, path, "get")["security"] == [{}]
+
+
+@pytest.mark.parametrize("path", READS)
+def test_reads_document_401_and_429(schema, path):
+    assert {"401", "429"} <= set(operation(schema, path, "get")["responses"])
+
+
+@pytest.mark.parametrize("path", READS)
+@pytest.mark.parametrize(
+    ("read_auth_required", "security"),
+    [(False, [*CREDENTIALS, {}]), (True, CREDENTIALS)],
+    ids=["open-reads", "read-auth-required"],
+)
+def test_reads_are_documented_as_open_unless_read_auth_is_required(
+    settings, path, read_auth_required, security
+):
+    """By default anyone may read: credentials are optional, so `{}` is one of the choices."""
+    settings.READ_AUTH_REQUIRED = read_auth_required
+
+    assert operation(fetch_schema(), path, "get")["security"] == security
