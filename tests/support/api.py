@@ -56,6 +56,22 @@ def patch_raw(client, path_hash: str, raw, content_type: str = "application/json
     return client.patch(status_path(path_hash), raw, content_type=content_type)
 
 
+def log_in(client, username: str, password: str):
+    """Log in through the browsable API's form as a browser does: GET it, POST it with its
+    CSRF token. The POST's response (302 to the list when the password is right)."""
+    form = client.get(reverse("rest_framework:login"))
+    assert form.status_code == 200
+    return client.post(
+        reverse("rest_framework:login"),
+        {
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+            "next": reverse("media-list"),
+        },
+    )
+
+
 def get_json(client, path: str, params: dict | None = None, **options) -> dict:
     """The body of a GET that must answer 200 with JSON."""
     response = client.get(path, params, **options)

@@ -7,9 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from media.management.commands.media_index_advice import ADVICE
-from media.models import Media
-
-TABLE = Media._meta.db_table
+from tests.support.rows import TABLE
 
 
 def run(*args):
@@ -22,7 +20,7 @@ def index_names():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = 'media'",
-            [Media._meta.db_table.split(".")[0].strip('"')],
+            [TABLE.split(".")[0].strip('"')],
         )
         return {name for (name,) in cursor.fetchall()}
 

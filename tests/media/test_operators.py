@@ -1,4 +1,5 @@
-"""Operators and their tokens, managed with `manage.py media_operator`.
+"""media/operators.py: operators and their tokens, as `manage.py media_operator` and
+`media_demo` manage them.
 
 Each command runs through call_command with its standard output captured; the
 keys it prints are then used against the API exactly as a script would. The
@@ -8,6 +9,7 @@ printed once, when it is issued.
 
 import hashlib
 import io
+import stat
 import sys
 from datetime import timedelta
 
@@ -22,12 +24,12 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from media.models import RejectionStatusChange
+from media.operators import token_revoke
+from tests.spec import SAMPLE_HASH
+from tests.support.api import command_error, log_in, patch_status, token_client
 from tests.support.database import deployment_environment
 from tests.support.rows import fetch_row
 from tests.support.server import run_python
-
-SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
-URL = f"/rear-diff/media/{SAMPLE_HASH}/rejection-status"
 
 
 def media_operator(*args):
@@ -40,22 +42,14 @@ def printed_key(output):
     return output.splitlines()[-1].removeprefix("Token: ")
 
 
-def patch_with(key, rejection_status="accepted"):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client.patch(
-        URL, {"hash": SAMPLE_HASH, "rejection_status": rejection_status}, format="json"
-    )
+def patch_with(key):
+    return patch_status(token_client(key), SAMPLE_HASH, "accepted")
 
 
 def assert_refused_as_invalid_token(response):
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Token"
-    assert response.json() == {
-        "success": False,
-        "error": "Authentication required",
-        "message": "Invalid token.",
-    }
+    assert response.json() == command_error("Authentication required", "Invalid token.")
 
 
 def has_token_message(username):
@@ -133,15 +127,7 @@ def test_create_makes_an_existing_user_an_operator_with_a_token(db, sample_media
 def logs_in(username, password):
     """Whether the browsable API's login form accepts the password."""
     client = APIClient(enforce_csrf_checks=True)
-    client.get("/rear-diff/api-auth/login/")
-    response = client.post(
-        "/rear-diff/api-auth/login/",
-        {
-            "username": username,
-            "password": password,
-            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
-        },
-    )
+    response = log_in(client, username, password)
     return response.status_code == 302 and "sessionid" in client.cookies
 
 
@@ -299,3 +285,43 @@ def test_a_token_ttl_that_is_not_a_positive_duration_stops_the_service(django_db
 
     assert result.returncode != 0
     assert f"TOKEN_TTL={ttl!r} is not a positive duration" in result.stderr
+
+
+# --- media_demo: the same key on every `make run` ------------------------------------
+
+
+@pytest.fixture
+def demo(db, settings, tmp_path):
+    """media_demo as `make run` calls it on the embedded database, state in tmp_path.
+
+    The media table has a row already (sample_media), so no demo rows are loaded.
+    """
+    settings.EMBEDDED_DATABASE = True
+    settings.LOCAL_STATE_DIR = tmp_path
+
+    def run():
+        out = io.StringIO()
+        call_command("media_demo", stdout=out)
+        (line,) = [line for line in out.getvalue().splitlines() if "export TOKEN=" in line]
+        return line.split("export TOKEN=")[1].split()[0]
+
+    return run
+
+
+def test_media_demo_prints_the_same_working_key_on_every_run(demo, tmp_path, sample_media):
+    first, second = demo(), demo()
+
+    assert first == second
+    assert stat.S_IMODE((tmp_path / "demo_token").stat().st_mode) == 0o600
+    assert patch_with(first).status_code == 200
+
+
+def test_media_demo_issues_a_new_key_when_the_kept_one_no_longer_works(demo, sample_media):
+    old = demo()
+    token_revoke(username="demo-operator")
+
+    new = demo()
+
+    assert new != old
+    assert patch_with(old).status_code == 401
+    assert patch_with(new).status_code == 200

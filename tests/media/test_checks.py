@@ -9,20 +9,13 @@ import pytest
 from django.core.checks import ERROR, WARNING
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
-from django.db import connection
 
 from media.checks import check_media_table
 from media.models import Media
 from tests.spec import TRAINING_KEYS
+from tests.support.rows import TABLE, execute
 
-TABLE = Media._meta.db_table
 REQUIRED = ["hash", "rejection_status", "rejection_reason", "updated_at", "created_at"]
-
-
-def execute(*statements):
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
 
 
 def run_check():

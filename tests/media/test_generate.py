@@ -11,8 +11,8 @@ from media.generate import generate_record, media_generate
 from media.layout import current_layout
 from media.models import Media, Training
 from tests.spec import media_types, pipeline_statuses
+from tests.support.rows import TABLE
 
-TABLE = Media._meta.db_table
 TRAINING = Training._meta.db_table
 
 
