@@ -83,7 +83,7 @@ def test_local_state_secrets_tools_and_caches_stay_out_of_the_build_context():
         ".git/HEAD",
         "tests/e2e/node_modules/vite/package.json",
         "tests/e2e/screenshots/list.png",
-        "tests/test_list.py",
+        "tests/api/test_list.py",
         "media/__pycache__/views.cpython-311.pyc",
         "config/__pycache__/settings.cpython-313.pyc",
         ".pytest_cache/v/cache/nodeids",

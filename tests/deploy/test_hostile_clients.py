@@ -1,33 +1,22 @@
-"""What a hostile client tried: a made-up X-Forwarded-For per request to escape the
-anonymous throttle, a deeply nested JSON body, an over-long request line.
+"""What a hostile client sends the production server: over-long request lines and parameters,
+and a made-up X-Forwarded-For per request to escape the anonymous throttle.
 
-The throttle and the body run in-process; the request line and the client's
-address need the real gunicorn, which reads them before Django does.
+The request line and the client's address need the real gunicorn, which reads
+them before Django does; the same throttle in-process is in
+tests/media/test_throttling.py, bodies in tests/media/test_parsers.py.
 """
 
 import json
 import socket
 
 import pytest
+from django.urls import reverse
 
+from tests.support.api import invalid_query
 from tests.support.database import server_environment
 from tests.support.server import ProductionServer
 
-SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
-LIST = "/rear-diff/media"
-PATCH_PATH = f"/rear-diff/media/{SAMPLE_HASH}/rejection-status"
-ANON_READS = 4
-
-
-def forwarded(address):
-    return {"X-Forwarded-For": address}
-
-
-# --- X-Forwarded-For does not choose the throttle bucket -------------------------------
-
-
-# --- the production server: request lines and client addresses ------------------------
-
+LIST = reverse("media-list")
 RATE = 5
 
 
@@ -44,10 +33,9 @@ def test_an_over_long_parameter_through_gunicorn_answers_a_json_400(server):
     status, headers, body = server.get(f"{LIST}?media_title={'a' * 5000}")
 
     assert (status, headers["Content-Type"]) == (400, "application/json")
-    assert json.loads(body) == {
-        "error": "Invalid request",
-        "details": {"media_title": ["Ensure this value has at most 255 characters (it has 5000)."]},
-    }
+    assert json.loads(body) == invalid_query(
+        media_title="Ensure this value has at most 255 characters (it has 5000)."
+    )
 
 
 def raw_get(port, request_line):
@@ -86,7 +74,7 @@ def test_a_request_line_of_8190_bytes_reaches_django_one_more_gets_gunicorns_414
 def test_gunicorn_throttles_a_client_whatever_x_forwarded_for_it_sends(server):
     """From its own loopback address (127.0.0.2), so no other test shares its bucket."""
     statuses = [
-        server.get(LIST, headers=forwarded(f"198.51.100.{i}"), source="127.0.0.2")[0]
+        server.get(LIST, headers={"X-Forwarded-For": f"198.51.100.{i}"}, source="127.0.0.2")[0]
         for i in range(RATE + 3)
     ]
     other_client = server.get(LIST, source="127.0.0.3")[0]

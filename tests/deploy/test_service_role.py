@@ -6,14 +6,18 @@ the README's administrator SQL makes the role; then, connected as that role,
 (reads and a PATCH) all work, and the role owns nothing in `atp`.
 """
 
+import http.client
 import json
 import re
 import secrets
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
+from tests.support.api import item_path, status_path
 from tests.support.database import connect, database_url, scratch_database, server_environment
 from tests.support.server import ROOT, ProductionServer, run_python
 
@@ -86,17 +90,17 @@ def test_the_service_migrates_checks_and_serves_as_a_role_with_only_its_grants(
     assert deleted > 0 and owned_in_pipeline == 0
 
     with ProductionServer(environment, log=tmp_path / "log") as server:
-        status, _, body = server.get("/rear-diff/media?limit=1000")
+        status, _, body = server.get(f"{reverse('media-list')}?limit=1000")
         listing = json.loads(body)
         assert status == 200, body
         assert listing["pagination"]["total"] == visible
         assert any(item["genre"] for item in listing["data"])  # read from atp.training
 
         target = listing["data"][0]["hash"]
-        status, _, _ = server.get(f"/rear-diff/media/{target}")
+        status, _, _ = server.get(item_path(target))
         assert status == 200
-        assert server.get("/rear-diff/health/ready")[0] == 200
-        assert server.get("/rear-diff/media/table")[0] == 200
+        assert server.get(reverse("health-ready"))[0] == 200
+        assert server.get(reverse("media-table"))[0] == 200
 
         changed = patch(server, target, key)
         assert changed["success"] is True
@@ -104,13 +108,11 @@ def test_the_service_migrates_checks_and_serves_as_a_role_with_only_its_grants(
 
 
 def patch(server, target, key):
-    import http.client
-
     client = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     body = json.dumps({"hash": target, "rejection_status": "override"})
     client.request(
         "PATCH",
-        f"/rear-diff/media/{target}/rejection-status",
+        status_path(target),
         body=body,
         headers={"Content-Type": "application/json", "Authorization": f"Token {key}"},
     )
@@ -124,7 +126,6 @@ def test_the_role_cannot_change_the_pipelines_table_shape_nor_other_columns_outs
 ):
     """What the grants leave out really is refused (the test above would pass with more)."""
     name, role, _ = service_role
-    import psycopg
 
     with connect(name, USER=role, PASSWORD="") as as_role:
         for statement in (

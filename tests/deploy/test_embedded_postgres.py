@@ -7,8 +7,6 @@ configured database), as `make run` on a fresh machine has it.
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -17,7 +15,6 @@ import pytest
 from config.embedded_postgres import EmbeddedCluster
 from tests.support.server import run_python
 
-ROOT = Path(__file__).resolve().parent.parent
 CONNECT = (
     "import django; django.setup()\n"
     "from django.db import connection\n"
@@ -70,16 +67,13 @@ def test_importing_the_settings_starts_no_database_and_writes_no_file(local_stat
 def test_collectstatic_needs_no_database_and_no_key(local_state_dir, tmp_path):
     """The Docker build runs it with nothing configured."""
     static_root = tmp_path / "static"
-    result = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input"],
-        cwd=ROOT,
-        env={
+    result = run_python(
+        ["manage.py", "collectstatic", "--no-input"],
+        {
             "PATH": os.environ["PATH"],
             "LOCAL_STATE_DIR": str(local_state_dir),
             "STATIC_ROOT": str(static_root),
         },
-        capture_output=True,
-        text=True,
         timeout=120,
     )
 
@@ -129,18 +123,14 @@ def test_release_keeps_a_cluster_another_client_uses(cluster, local_state_dir):
 
 
 def test_release_does_nothing_when_a_database_is_configured():
-    result = subprocess.run(
-        [sys.executable, "-m", "config.embedded_postgres", "release"],
-        cwd=ROOT,
-        env={
+    result = run_python(
+        ["-m", "config.embedded_postgres", "release"],
+        {
             "PATH": os.environ["PATH"],
             "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
             "SECRET_KEY": "unused",
             "ALLOWED_HOSTS": "localhost",
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
 
     assert result.returncode == 0, result.stderr

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from django.urls import reverse
 
 from media.ddl import LATEST
 from media.management.commands.migrate_locked import LOCK_KEY
@@ -85,7 +86,7 @@ def test_gunicorn_with_migrate_on_start_migrates_before_it_serves(fresh_database
     environment = server_environment(PGSQL_NAME=fresh_database, MIGRATE_ON_START="true")
 
     with ProductionServer(environment, log=tmp_path / "gunicorn.log") as server:
-        live = server.get("/rear-diff/health")[0]
+        live = server.get(reverse("health"))[0]
 
     assert live == 200
     assert "media.0003_hashed_tokens" in applied_migrations(fresh_database)

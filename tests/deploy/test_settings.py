@@ -1,4 +1,5 @@
-"""Hardening: deployment settings from the environment, start-up refusals, CORS with credentials.
+"""config/settings.py as a deployment reads it: check --deploy, the secure defaults, start-up
+refusals, the warning AUTH_DISABLED logs.
 
 Settings are read once per process, so the deployment cases run Django in a
 subprocess with an environment built from scratch (nothing of this test run's
@@ -6,7 +7,6 @@ own environment leaks in), pointed at the test database server.
 """
 
 import json
-from pathlib import Path
 
 import environ
 import pytest
@@ -15,7 +15,6 @@ from django.db import connection
 from tests.support.database import database_url, deployment_environment
 from tests.support.server import run_python as run
 
-ROOT = Path(__file__).resolve().parent.parent
 AUTH_DISABLED_WARNING = (
     "AUTH_DISABLED is on: anyone who can reach this service can change rejection statuses, "
     "recorded as 'anonymous'."

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from media.ddl import SQL_DIR
+from tests.support.api import item_path
 from tests.support.database import connect, scratch_database, server_environment
 from tests.support.server import ProductionServer, run_python
 
@@ -24,11 +26,12 @@ ROWS = 400
 READERS = 3
 CHECK_SECONDS = 1  # MEDIA_LAYOUT_CHECK_SECONDS of the server under test
 SERVED_WITHIN = 20  # seconds the test waits for a layout before it fails
+LIST = reverse("media-list")
 READS = [
-    "/rear-diff/media?limit=50",
-    "/rear-diff/media?limit=20&sort_by=updated_at&sort_order=asc&pipeline_status=complete",
-    "/rear-diff/media?limit=5&offset=6000",
-    "/rear-diff/media?media_title=storm",
+    f"{LIST}?limit=50",
+    f"{LIST}?limit=20&sort_by=updated_at&sort_order=asc&pipeline_status=complete",
+    f"{LIST}?limit=5&offset=6000",
+    f"{LIST}?media_title=storm",
 ]
 
 
@@ -43,7 +46,7 @@ class Readers:
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self, index: int) -> None:
-        paths = [*READS, *(f"/rear-diff/media/{h}" for h in self.hashes)]
+        paths = [*READS, *(item_path(h) for h in self.hashes)]
         turn = index
         while not self.stop.is_set():
             path = paths[turn % len(paths)]
@@ -58,7 +61,7 @@ def wait_for(server, condition, what):
     """Seconds until `condition(table description)` holds; fails after SERVED_WITHIN."""
     started = time.monotonic()
     while time.monotonic() - started < SERVED_WITHIN:
-        status, _, body = server.get("/rear-diff/media/table")
+        status, _, body = server.get(reverse("media-table"))
         if status == 200 and condition(json.loads(body)):
             return time.monotonic() - started
         time.sleep(0.1)

@@ -12,13 +12,14 @@ from contextlib import ExitStack
 
 import pytest
 import redis
+from django.urls import reverse
 
 from tests.support.database import deployment_environment, server_environment
 from tests.support.server import ProductionServer, run_python
 
 REDIS = "redis://127.0.0.1:6379/0"
 RATE = 3
-LIST = "/rear-diff/media"
+LIST = reverse("media-list")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import os
 import subprocess
 
 import pytest
+from django.urls import reverse
 
 from config.gunicorn import MAX_DEFAULT_WORKERS, available_cpus, cpu_quota, default_workers
 from tests.support.database import server_environment
@@ -129,8 +130,8 @@ def test_db_pool_with_persistent_connections_refuses_to_start_saying_why(django_
 def test_gunicorn_serves_reads_through_the_pool(django_db_setup, tmp_path):
     environment = server_environment(DB_POOL="true")
     with ProductionServer(environment, log=tmp_path / "gunicorn.log") as server:
-        ready = server.get("/rear-diff/health/ready")
-        listed = server.get("/rear-diff/media?limit=1")
+        ready = server.get(reverse("health-ready"))
+        listed = server.get(f"{reverse('media-list')}?limit=1")
 
     assert ready[0] == 200, ready[2]
     assert listed[0] == 200, listed[2]
