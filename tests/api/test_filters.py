@@ -130,22 +130,23 @@ def test_media_title_filter_is_a_case_insensitive_substring_match(api_client, ma
     assert hashes == hashes_of(fire_road + campfire + ember)
 
 
-def test_media_title_filter_treats_percent_as_a_literal_character(api_client, make_media):
-    percent = make_media(n=1, media_title="100% Wolf")
-    make_media(n=1, media_title="100 Wolf")
-    make_media(n=1, media_title="Wolf")
+@pytest.mark.parametrize(
+    ("title", "others", "searches"),
+    [
+        ("100% Wolf", ["100 Wolf", "Wolf"], ["%", "100% w"]),
+        ("Night_Shift", ["Night Shift", "NightXShift"], ["_", "t_s"]),
+    ],
+    ids=["percent", "underscore"],
+)
+def test_media_title_filter_treats_a_like_wildcard_as_a_literal_character(
+    api_client, make_media, title, others, searches
+):
+    wanted = make_media(n=1, media_title=title)
+    for other in others:
+        make_media(n=1, media_title=other)
 
-    assert set(listed_hashes(api_client, media_title="%")) == hashes_of(percent)
-    assert set(listed_hashes(api_client, media_title="100% w")) == hashes_of(percent)
-
-
-def test_media_title_filter_treats_underscore_as_a_literal_character(api_client, make_media):
-    underscore = make_media(n=1, media_title="Night_Shift")
-    make_media(n=1, media_title="Night Shift")
-    make_media(n=1, media_title="NightXShift")
-
-    assert set(listed_hashes(api_client, media_title="_")) == hashes_of(underscore)
-    assert set(listed_hashes(api_client, media_title="t_s")) == hashes_of(underscore)
+    for search in searches:
+        assert set(listed_hashes(api_client, media_title=search)) == hashes_of(wanted), search
 
 
 # --- filters combined ----------------------------------------------------------

@@ -16,12 +16,19 @@ from tests.support.rows import TABLE, execute
 
 READY = {"status": "ready", "database": "ok", "media_table": "ok"}
 HEALTHY = {"status": "healthy"}
-UNREACHABLE = {
-    "status": "unavailable",
-    "database": "unreachable",
-    "media_table": "unknown",
-    "details": "The database does not answer.",
-}
+
+
+def unavailable(media_table, details, database="ok"):
+    """Readiness's 503: what it found of the database and the table, and why."""
+    return {
+        "status": "unavailable",
+        "database": database,
+        "media_table": media_table,
+        "details": details,
+    }
+
+
+UNREACHABLE = unavailable("unknown", "The database does not answer.", database="unreachable")
 
 
 def without_latency(body):
@@ -69,12 +76,9 @@ def test_readiness_answers_503_when_the_media_table_is_missing(api_client, db):
     response = api_client.get(reverse("health-ready"))
 
     assert response.status_code == 503
-    assert without_latency(response.json()) == {
-        "status": "unavailable",
-        "database": "ok",
-        "media_table": "missing",
-        "details": f"The table {TABLE} does not exist.",
-    }
+    assert without_latency(response.json()) == unavailable(
+        "missing", f"The table {TABLE} does not exist."
+    )
 
 
 @pytest.mark.parametrize("column", ["hash", "rejection_status", "rejection_reason", "created_at"])
@@ -87,12 +91,9 @@ def test_readiness_answers_503_naming_a_missing_required_column(
     response = api_client.get(reverse("health-ready"))
 
     assert response.status_code == 503
-    assert without_latency(response.json()) == {
-        "status": "unavailable",
-        "database": "ok",
-        "media_table": "incomplete",
-        "details": f"The table {TABLE} lacks what the service needs: {column}.",
-    }
+    assert without_latency(response.json()) == unavailable(
+        "incomplete", f"The table {TABLE} lacks what the service needs: {column}."
+    )
 
 
 def test_liveness_stays_200_when_the_media_table_is_missing(api_client, db):

@@ -12,41 +12,7 @@ from django.urls import reverse
 
 from tests.spec import COLUMNS, EXTRA_KEYS, INTEGER_COLUMNS, NOT_NULL_COLUMNS, STRING_COLUMNS
 from tests.support.api import TIMESTAMP, get_json, item_path
-
-# A row with every nullable column filled, to check the type of each.
-FULL_ROW = {
-    "media_type": "tv_show",
-    "media_title": "Silent Tide",
-    "season": 2,
-    "episode": 7,
-    "release_year": 2019,
-    "pipeline_status": "complete",
-    "error_status": True,
-    "error_condition": "transmission: torrent stalled",
-    "rejection_status": "rejected",
-    "rejection_reason": "genre Horror is excluded",
-    "parent_path": "/downloads/tv",
-    "target_path": "/library/tv/Silent Tide",
-    "original_title": "Silent Tide (S02) [1080p] [WEB-DL]",
-    "original_path": "/downloads/tv/Silent Tide (S02) [1080p] [WEB-DL]",
-    "original_link": "magnet:?xt=urn:btih:0",
-    "rss_source": "episodefeed.com",
-    "uploader": "eztv",
-    "imdb_id": "tt12345678",
-    "tmdb_id": 4242,
-    "genre": ["Drama", "Mystery"],
-    "language": ["en", "sv"],
-    "rt_score": 91,
-    "metascore": 77,
-    "imdb_rating": Decimal("7.5"),
-    "imdb_votes": 123456,
-    "resolution": "1080p",
-    "video_codec": "x265",
-    "upload_type": "WEB-DL",
-    "audio_codec": "EAC3",
-    "created_at": datetime(2024, 2, 29, 23, 59, 59, 5, tzinfo=UTC),
-    "updated_at": datetime(2024, 3, 1, 0, 0, 0, 0, tzinfo=UTC),
-}
+from tests.support.rows import FULL_ROW
 
 
 def test_every_item_carries_all_32_columns_by_name_then_the_extras_of_the_table(

@@ -24,18 +24,25 @@ MAX_OFFSET = 2**63 - 1  # PostgreSQL's bigint, the largest OFFSET it takes
 # --- the envelope --------------------------------------------------------------
 
 
-def test_envelope_has_exactly_data_and_pagination_with_its_five_keys(api_client, make_media):
-    rows = make_media(n=3)
+@pytest.mark.parametrize(
+    ("rows", "params", "limit"),
+    [(3, {"limit": 2}, 2), (101, {}, 100)],
+    ids=["limit-2", "defaults-limit-100-offset-0"],
+)
+def test_the_first_page_has_exactly_data_and_pagination_with_its_five_keys(
+    api_client, make_media, rows, params, limit
+):
+    made = make_media(n=rows)
 
-    body = get_json(api_client, reverse("media-list"), {"limit": 2})
+    body = get_json(api_client, reverse("media-list"), params)
 
     assert set(body) == {"data", "pagination"}
-    assert [item["hash"] for item in body["data"]] == newest_first(rows)[:2]
+    assert [item["hash"] for item in body["data"]] == newest_first(made)[:limit]
     assert {**body["pagination"], "next": split_link(body["pagination"]["next"])} == {
-        "total": 3,
-        "limit": 2,
+        "total": rows,
+        "limit": limit,
         "offset": 0,
-        "next": link(reverse("media-list"), limit=2, offset=2),
+        "next": link(reverse("media-list"), limit=limit, offset=limit),
         "previous": None,
     }
 
@@ -44,21 +51,6 @@ def test_empty_table_answers_an_empty_page_with_total_zero(api_client, db):
     body = get_json(api_client, reverse("media-list"))
 
     assert body == {"data": [], "pagination": one_page(0)}
-
-
-def test_defaults_are_limit_100_and_offset_0(api_client, make_media):
-    rows = make_media(n=101)
-
-    body = get_json(api_client, reverse("media-list"))
-
-    assert [item["hash"] for item in body["data"]] == newest_first(rows)[:100]
-    assert {**body["pagination"], "next": split_link(body["pagination"]["next"])} == {
-        "total": 101,
-        "limit": 100,
-        "offset": 0,
-        "next": link(reverse("media-list"), limit=100, offset=100),
-        "previous": None,
-    }
 
 
 # --- limit and offset ----------------------------------------------------------

@@ -68,6 +68,14 @@ def run_python(
     )
 
 
+def refusal(result: subprocess.CompletedProcess) -> str:
+    """Why a process refused to start: the message of the ImproperlyConfigured it stopped with."""
+    assert result.returncode != 0, result.stdout
+    prefix = "django.core.exceptions.ImproperlyConfigured: "
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith(prefix)]
+    return line.removeprefix(prefix)
+
+
 def die_with_parent() -> None:
     """preexec_fn: even a SIGKILLed harness leaves no child behind (prctl(2) PR_SET_PDEATHSIG)."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
