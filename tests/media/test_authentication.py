@@ -1,7 +1,7 @@
 """Who the caller is: tokens (media/authentication.py, django-rest-knox) and sessions (the
 browsable API's login), each refused when it cannot be trusted.
 
-Migration 0003 moved rest_framework.authtoken's clear-text keys into knox as
+Migration 0003 moves rest_framework.authtoken's clear-text keys into knox as
 digests; the legacy-key tests unapply it inside the test's transaction
 (PostgreSQL's DDL is transactional, and the db fixture rolls everything back),
 make a key the old way with DRF's own Token model, and apply it again.
