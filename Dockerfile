@@ -1,7 +1,7 @@
 # Production image: gunicorn, DEBUG off, non-root, only the main dependencies
 # and the Redis client (CACHE_URL=redis://... for throttle counters shared by
 # every worker and replica).
-# The same commands run in tests/test_production_server.py (collectstatic,
+# The same commands run in tests/deploy/test_production_server.py (collectstatic,
 # gunicorn with config/gunicorn.py, the health probe).
 
 FROM python:3.11-slim AS build
@@ -26,7 +26,7 @@ COPY config ./config
 COPY media ./media
 COPY manage.py ./
 # Importing the settings starts no database and writes no key, so collectstatic
-# needs nothing configured (tests/test_embedded_postgres.py runs it the same way).
+# needs nothing configured (tests/deploy/test_embedded_postgres.py runs it the same way).
 RUN python manage.py collectstatic --no-input && chown -R app:app /app/staticfiles
 USER app
 EXPOSE 8000
