@@ -192,6 +192,25 @@ def test_a_deployment_without_its_key_or_host_names_refuses_to_start(
     assert refusal(result) == message
 
 
+def test_with_debug_on_a_missing_secret_key_is_generated_locally(test_database, tmp_path):
+    """Only deployments must name their key: a development machine gets one beside its state.
+
+    Made when first used, not when the settings are imported.
+    """
+    use_key = SETUP + "; from django.conf import settings; print(settings.SECRET_KEY)"
+    result = run(
+        ["-c", use_key],
+        deployment_environment(
+            SECRET_KEY=None, ALLOWED_HOSTS=None, DEBUG="true", LOCAL_STATE_DIR=str(tmp_path)
+        ),
+    )
+
+    assert result.returncode == 0, result.stderr
+    key = (tmp_path / "secret_key").read_text().strip()
+    assert len(key) >= 50
+    assert result.stdout.strip() == key
+
+
 # --- AUTH_DISABLED warns at start-up ---------------------------------------------------------
 
 

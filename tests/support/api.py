@@ -182,11 +182,7 @@ def history_entry(change) -> dict:
     }
 
 
-def as_json(data) -> dict:
-    """Serializer data as the API's renderer writes it."""
-    return json.loads(JSONRenderer().render(data))
-
-
 def served_item(hash_value: str) -> dict:
-    """The item the API serves for a row now (soft-deleted rows included)."""
-    return as_json(MediaSerializer(media_get(hash=hash_value, include_deleted=True).item).data)
+    """The item the API serves for a row now (soft-deleted rows included), as JSON."""
+    item = media_get(hash=hash_value, include_deleted=True).item
+    return json.loads(JSONRenderer().render(MediaSerializer(item).data))
