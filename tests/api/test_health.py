@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from media.layout import live_layout
 from tests.spec import table_columns
+from tests.support.api import without_latency
 from tests.support.database import unreachable
 from tests.support.rows import TABLE, execute
 
@@ -29,14 +30,6 @@ def unavailable(media_table, details, database="ok"):
 
 
 UNREACHABLE = unavailable("unknown", "The database does not answer.", database="unreachable")
-
-
-def without_latency(body):
-    """The body minus the measured latency, which must be a non-negative number."""
-    body = dict(body)
-    latency = body.pop("database_latency_ms")
-    assert isinstance(latency, int | float) and latency >= 0
-    return body
 
 
 @pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])

@@ -87,6 +87,14 @@ def fetch_schema() -> dict:
     return response.json()
 
 
+def without_latency(body: dict) -> dict:
+    """A readiness body minus what it measures: the latency, a non-negative float."""
+    body = dict(body)
+    latency = body.pop("database_latency_ms")
+    assert isinstance(latency, float) and latency >= 0
+    return body
+
+
 def split_link(link: str) -> tuple[str, dict]:
     """A next/previous link as (path, {param: value}); asserts it is path-absolute."""
     parts = urlsplit(link)
