@@ -11,10 +11,13 @@ READY = {"status": "ready", "database": "ok", "media_table": "ok"}
 
 
 def without_latency(body):
-    """The body minus the measured latency, which must be a non-negative number."""
+    """The body minus what it measures: the latency (a non-negative number) and, when
+    ready, the read cache's figures (tests/test_read_cache.py checks their values)."""
     body = dict(body)
     latency = body.pop("database_latency_ms")
     assert isinstance(latency, int | float) and latency >= 0
+    if body.get("status") == "ready":
+        assert set(body.pop("read_cache")) == {"entries", "bytes", "limit_bytes", "hits", "misses"}
     return body
 
 
