@@ -202,6 +202,7 @@ class MediaViewSet(viewsets.GenericViewSet):
                     401: "Credentials are missing or invalid.",
                     403: "The user lacks the permission media.change_rejection_status.",
                     404: "No row has this hash.",
+                    409: "The row is soft-deleted (Media deleted); nothing was changed.",
                     412: "If-Match no longer matches the row's ETag; nothing was changed.",
                     413: "The body is larger than MAX_BODY_BYTES.",
                     415: "The body is not application/json.",
@@ -224,6 +225,12 @@ class MediaViewSet(viewsets.GenericViewSet):
     )
     def rejection_status(self, request, hash=None):
         """Set `rejection_status` of one row; the body repeats the path's hash.
+
+        The body's `hash` must equal the path's (compared case-insensitively):
+        a body that is valid on its own but names another row is refused with
+        `400 Hash mismatch`, before any row is looked up. `rejection_status`
+        takes the labels the live table's enum has. A soft-deleted row answers
+        `409 Media deleted`.
 
         Needs the permission `media.change_rejection_status` (group `operators`).
         With `If-Match`, the change is made only if the row is unchanged since
