@@ -346,6 +346,17 @@ for _option in ("KEY_PREFIX", "VERSION", "KEY_FUNCTION"):
         _cache[_option] = _cache.pop(_option.lower())
 CACHES = {"default": _cache}
 
+# READ CACHE (media/read_cache.py)
+# ------------------------------------------------------------------------------
+# Rendered list and item responses, each stored with the database snapshot it
+# was read under and served while the snapshot is unchanged (exact, not a TTL).
+# READ_CACHE_MB bounds each process's copy (0 turns the cache off); with a
+# shared CACHE_URL (Redis) the entries are shared by every worker and replica,
+# kept there at most READ_CACHE_SHARED_SECONDS.
+READ_CACHE_MB = env.float("READ_CACHE_MB", default=64)
+READ_CACHE_SHARED = env.bool("READ_CACHE_SHARED", default="redis" in _cache["BACKEND"].lower())
+READ_CACHE_SHARED_SECONDS = env.int("READ_CACHE_SHARED_SECONDS", default=600)
+
 # OPENAPI (drf-spectacular)
 # ------------------------------------------------------------------------------
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html

@@ -147,7 +147,7 @@ class LiveTableFilterSet(filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, layout: TableLayout, **kwargs):
         self.layout = layout
         super().__init__(data, queryset, **kwargs)
-        follow_layout(self.filters, layout)
+        adapt_to_layout(self.filters, layout)
 
     def filter_queryset(self, queryset):
         # Every filter, given or not (sort and soft delete apply their defaults);
@@ -218,7 +218,7 @@ class MediaFilter(LiveTableFilterSet):
         form = ListQueryForm
 
 
-def follow_layout(declared: dict, layout: TableLayout) -> None:
+def adapt_to_layout(declared: dict, layout: TableLayout) -> None:
     """Adapt a FilterSet's filters (its per-instance copies) to the live table."""
     for filter_ in declared.values():
         # A copy of a filter whose form field was already built keeps it.

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from psycopg import errors as pg_errors
 
+from media.models import Media
+
 logger = logging.getLogger(__name__)
 
 # The item's keys in the contract's order (api-contract.md, "GET /rear-diff/media").
@@ -141,8 +143,6 @@ class TableLayout:
 
         The 32 contract keys always, then the known extra columns the table has.
         """
-        from media.models import Media
-
         sources: dict[str, Source | None] = {key: self._source(key) for key in CONTRACT_KEYS}
         for model_field in Media._meta.concrete_fields:
             if model_field.column not in sources and model_field.column in self.media:

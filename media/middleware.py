@@ -4,6 +4,8 @@ import logging
 import re
 import time
 
+from media.read_cache import read_cache
+
 logger = logging.getLogger("media.requests")
 
 # What an X-Request-ID may be: it is echoed, logged and stored in the audit table.
@@ -38,18 +40,29 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         level = logging.ERROR if response.status_code >= 500 else logging.INFO
+        extra = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+        }
+        cache = getattr(response, "read_cache", None)
+        if cache is not None:  # a cacheable read: hit, miss or off, and the process's totals
+            stats = read_cache().stats()
+            extra.update(
+                cache=cache,
+                cache_hits=stats["hits"],
+                cache_misses=stats["misses"],
+                cache_bytes=stats["bytes"],
+            )
         logger.log(
             level,
-            "%s %s %s %.2fms",
+            "%s %s %s %.2fms%s",
             request.method,
             request.path,
             response.status_code,
             duration_ms,
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": duration_ms,
-            },
+            f" cache: {cache}" if cache else "",
+            extra=extra,
         )
         return response

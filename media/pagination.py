@@ -63,6 +63,7 @@ class Page:
     total: int  # matching rows over all pages
     limit: int
     offset: int
+    snapshot: str = ""  # the database snapshot it was read under, when it was
 
 
 def page_of(rows, *, limit: int, offset: int) -> Page:

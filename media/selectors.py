@@ -31,13 +31,24 @@ ROW_VERSION = RawSQL("xmin::text", ())
 
 @contextmanager
 def read_transaction():
-    """One read-only REPEATABLE READ transaction (a savepoint when one is already open)."""
+    """One read-only REPEATABLE READ transaction (a savepoint when one is already open).
+
+    Yields its snapshot (pg_current_snapshot()), which every query in it reads
+    under: media.read_cache stores it with the response. Setting the level and
+    reading the snapshot share one round trip.
+    """
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
+            cursor.execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+                "SELECT pg_current_snapshot()::text"
+            )
+            cursor.nextset()
+        else:
+            cursor.execute("SELECT pg_current_snapshot()::text")
+        snapshot = cursor.fetchone()[0]
+        yield snapshot
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class MediaRow:
 
     item: dict
     etag: str
+    snapshot: str = ""
 
 
 @follows_layout
@@ -54,11 +66,12 @@ def media_list(*, query: Mapping, layout: TableLayout) -> Page:
     filterset = MediaFilter(query, queryset=Media.objects.all(), layout=layout)
     params = validated(filterset.form)
     limit, offset = params["limit"], params["offset"]
-    with read_transaction():
+    with read_transaction() as snapshot:
         queryset = filterset.qs
         total = queryset.count()
         rows = _page_rows(queryset, layout, limit=limit, offset=offset) if offset < total else []
-        return Page(items=_items(rows, layout), total=total, limit=limit, offset=offset)
+        items = _items(rows, layout)
+    return Page(items=items, total=total, limit=limit, offset=offset, snapshot=snapshot)
 
 
 @follows_layout
@@ -68,7 +81,7 @@ def media_get(*, hash: str, include_deleted: bool = False, layout: TableLayout) 
     # A value that cannot be a hash (a NUL byte, say) is absent without a query.
     if not HASH_REGEX.fullmatch(value):
         raise MediaNotFound(value)
-    with read_transaction():
+    with read_transaction() as snapshot:
         found = list(
             Media.objects.visible(layout=layout, include_deleted=include_deleted)
             .filter(hash=value)
@@ -80,9 +93,8 @@ def media_get(*, hash: str, include_deleted: bool = False, layout: TableLayout) 
             raise MediaNotFound(value)
         row = found[0]
         version = row.pop("row_version")
-        return MediaRow(
-            item=_items([row], layout)[0], etag=row_etag(version, row.get("updated_at"))
-        )
+        item = _items([row], layout)[0]
+    return MediaRow(item=item, etag=row_etag(version, row.get("updated_at")), snapshot=snapshot)
 
 
 @follows_layout

@@ -25,6 +25,7 @@ from media.filters import INCLUDE_DELETED_HELP, ItemQueryForm, MediaFilter
 from media.layout import current_layout
 from media.models import HASH_PATTERN_ECMA, Media, RejectionStatusChange
 from media.pagination import validated
+from media.read_cache import Read, cached_read, read_cache
 from media.selectors import media_get, media_list, media_probe
 from media.serializers import (
     CommandErrorSerializer,
@@ -55,6 +56,21 @@ ETAG_HEADER = OpenApiParameter(
     response=True,
     description="The row's version; send it back in If-Match to change it safely.",
 )
+LIST_ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=True,
+    description="A digest of this body; send it back in If-None-Match to revalidate.",
+)
+IF_NONE_MATCH_HEADER = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Answer 304 with no body if the ETag is still this one.",
+)
+NOT_MODIFIED = OpenApiResponse(description="Unchanged since the ETag sent in If-None-Match.")
 IF_MATCH_HEADER = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -84,17 +100,20 @@ READ_ERRORS = _errors(
 @extend_schema_view(
     list=extend_schema(
         summary="List media",
+        parameters=[IF_NONE_MATCH_HEADER, LIST_ETAG_HEADER],
         responses={
             200: MediaSerializer(many=True),
+            304: NOT_MODIFIED,
             **_errors(ErrorSerializer, {400: "A query parameter is invalid."}),
             **READ_ERRORS,
         },
     ),
     retrieve=extend_schema(
         summary="Get one media row",
-        parameters=[HASH_PARAMETER, INCLUDE_DELETED_PARAMETER, ETAG_HEADER],
+        parameters=[HASH_PARAMETER, INCLUDE_DELETED_PARAMETER, IF_NONE_MATCH_HEADER, ETAG_HEADER],
         responses={
             200: MediaSerializer,
+            304: NOT_MODIFIED,
             **_errors(
                 ErrorSerializer,
                 {
@@ -128,17 +147,25 @@ class MediaViewSet(viewsets.GenericViewSet):
     error_shape = ErrorShape.READ
 
     def list(self, request):
-        page = media_list(query=request.query_params)
-        self.paginator.use(page, request)
-        return self.paginator.get_paginated_response(
-            self.get_serializer(page.items, many=True).data
-        )
+        def compute():
+            page = media_list(query=request.query_params)
+            self.paginator.use(page, request)
+            data = self.paginator.get_paginated_response(
+                self.get_serializer(page.items, many=True).data
+            ).data
+            return Read(data, page.snapshot)
+
+        return cached_read(request, compute)
 
     def retrieve(self, request, hash=None):
-        """One row, with its ETag for a later conditional change."""
+        """One row, with its ETag (the row's version) for a later conditional change."""
         params = validated(ItemQueryForm(request.query_params))
-        row = media_get(hash=hash, include_deleted=bool(params["include_deleted"]))
-        return Response(self.get_serializer(row.item).data, headers={"ETag": row.etag})
+
+        def compute():
+            row = media_get(hash=hash, include_deleted=bool(params["include_deleted"]))
+            return Read(self.get_serializer(row.item).data, row.snapshot, row.etag)
+
+        return cached_read(request, compute)
 
     @extend_schema(
         summary="Set a row's rejection status",
@@ -175,6 +202,7 @@ class MediaViewSet(viewsets.GenericViewSet):
                     401: "Credentials are missing or invalid.",
                     403: "The user lacks the permission media.change_rejection_status.",
                     404: "No row has this hash.",
+                    409: "The row is soft-deleted (Media deleted); nothing was changed.",
                     412: "If-Match no longer matches the row's ETag; nothing was changed.",
                     413: "The body is larger than MAX_BODY_BYTES.",
                     415: "The body is not application/json.",
@@ -197,6 +225,12 @@ class MediaViewSet(viewsets.GenericViewSet):
     )
     def rejection_status(self, request, hash=None):
         """Set `rejection_status` of one row; the body repeats the path's hash.
+
+        The body's `hash` must equal the path's (compared case-insensitively):
+        a body that is valid on its own but names another row is refused with
+        `400 Hash mismatch`, before any row is looked up. `rejection_status`
+        takes the labels the live table's enum has. A soft-deleted row answers
+        `409 Media deleted`.
 
         Needs the permission `media.change_rejection_status` (group `operators`).
         With `If-Match`, the change is made only if the row is unchanged since
@@ -298,6 +332,11 @@ class ReadinessView(ProbeView):
                     "database_latency_ms": serializers.FloatField(
                         help_text="Round trip of a SELECT 1, measured by this probe."
                     ),
+                    "read_cache": serializers.DictField(
+                        child=serializers.IntegerField(),
+                        help_text="This process's read cache: entries, bytes, limit_bytes, "
+                        "hits, misses.",
+                    ),
                 },
             ),
             503: inline_serializer(
@@ -343,6 +382,7 @@ class ReadinessView(ProbeView):
                 + ", ".join(layout.missing_required)
                 + ".",
             )
+        body["read_cache"] = read_cache().stats()
         return Response(body)
 
     @staticmethod

@@ -1,15 +1,19 @@
 """`make bench`: the service under wrk against its own SQL under pgbench.
 
 For each table generation (BENCH_TABLES, default g0,g2: media/ddl.py) and size
-(BENCH_ROWS, default 10000,1000000): a database on the benchmark's own embedded
+(BENCH_ROWS, default 10000,200000,1000000): a database on the benchmark's own embedded
 PostgreSQL, the SQL of each case captured from Django,
 gunicorn as in the Dockerfile, then per case a wrk run and a pgbench run of the
 captured SQL, both at 8 connections on 2 threads. Prints one table and writes it
 to .local/bench/results-<timestamp>.md and .local/bench/latest.md.
 
-Environment: BENCH_TABLES, BENCH_ROWS, BENCH_SECONDS (per run, default 10), BENCH_WARMUP
-(wrk warm-up per case, default 2), BENCH_CASES (a subset, e.g. default,patch),
-and GUNICORN_WORKERS etc. as config/gunicorn.py reads them.
+Tables of BENCH_REPEAT_MIN_ROWS (200000) rows or more also get the read
+cache's repeat cases (tests/bench/repeat.py), in a second table.
+
+Environment: BENCH_TABLES, BENCH_ROWS, BENCH_REPEAT_MIN_ROWS, BENCH_SECONDS (per
+run, default 10), BENCH_WARMUP (wrk warm-up per case, default 2), BENCH_CASES (a
+subset, e.g. default,patch), and GUNICORN_WORKERS etc. as config/gunicorn.py
+reads them.
 """
 
 import json
@@ -28,11 +32,15 @@ from config.embedded_postgres import EmbeddedCluster
 from tests.bench import cluster as bench_cluster
 from tests.bench.cases import all_cases
 from tests.bench.drivers import pgbench, psql_check, require_wrk, wrk
+from tests.bench.repeat import COLUMNS as REPEAT_COLUMNS
+from tests.bench.repeat import PAGES, bench_repeat
 from tests.bench.service import PROXY_HEADERS, WorkerMemory, service_env
 from tests.support.server import ProductionServer
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / ".local" / "bench"
+# Tables from this size on also get the read cache's repeat cases (tests/bench/repeat.py).
+REPEAT_MIN_ROWS = int(os.environ.get("BENCH_REPEAT_MIN_ROWS", "200000"))
 COLUMNS = [
     "table",
     "rows",
@@ -85,8 +93,8 @@ class Row:
         ]
 
 
-def markdown(rows: list[Row]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+def markdown(rows, columns=COLUMNS) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -165,31 +173,37 @@ def bench_case(case, size: Size) -> Row:
     )
 
 
-def bench_size(
-    cluster, table: str, rows: int, seconds: int, warmup: int
-) -> tuple[list[Row], float]:
-    """All cases on one table; returns the rows of the report and the workers' peak RSS."""
+def bench_size(cluster, table: str, rows: int, seconds: int, warmup: int):
+    """All cases on one table: the report's rows, the workers' peak RSS, and (from
+    REPEAT_MIN_ROWS rows on) the repeat table's rows and its memory line."""
     print(f"\n== {table}, {rows:,} rows", flush=True)
     dbname = f"bench_{table.replace('-', '_')}_{rows}"
     env = service_env(cluster.database_url(dbname))
     bench_cluster.ensure_data(cluster, dbname, table, rows, env)
-    folder, manifest = capture_sql(rows, dbname, env)
+    # The SQL of computing each answer: captured with the read cache off.
+    folder, manifest = capture_sql(rows, dbname, {**env, "READ_CACHE_MB": "0"})
     for names in manifest["scripts"].values():
         psql_check(
             cluster.bin_dir, cluster.client_args(dbname), folder / names[0], manifest["pgoptions"]
         )
     size = Size(table, rows, dbname, seconds, warmup, cluster, folder, manifest)
-    results = []
-    with ProductionServer(env, log=OUT / f"gunicorn-{dbname}.log") as size.service:
+    results, repeated, memory_line = [], [], None
+    # The cases measure computing each answer: this server runs without the read cache.
+    off = {**env, "READ_CACHE_MB": "0"}
+    with ProductionServer(off, log=OUT / f"gunicorn-{dbname}.log") as size.service:
         size.memory = WorkerMemory(size.service)
         size.memory.start()
         try:
-            for case in all_cases(rows):
+            cases = {case.name: case for case in all_cases(rows)}
+            for case in cases.values():
                 results.append(bench_case(case, size))
                 print("  " + " | ".join(results[-1].cells()), flush=True)
+            floors = {row.case: row.floor_tps for row in results}
+            if rows >= REPEAT_MIN_ROWS and set(PAGES) <= cases.keys():
+                repeated, memory_line = bench_repeat(size, env, cases, floors, OUT)
         finally:
             size.memory.stopped.set()
-    return results, size.memory.peak_kb / 1024
+    return results, size.memory.peak_kb / 1024, repeated, memory_line
 
 
 def header(seconds: int, warmup: int, load_before: float) -> str:
@@ -222,7 +236,7 @@ def main() -> None:
     # SIGTERM (e.g. a killed make) unwinds like Ctrl-C: gunicorn and PostgreSQL get stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     require_wrk()
-    sizes = [int(size) for size in os.environ.get("BENCH_ROWS", "10000,1000000").split(",")]
+    sizes = [int(size) for size in os.environ.get("BENCH_ROWS", "10000,200000,1000000").split(",")]
     tables = os.environ.get("BENCH_TABLES", "g0,g2").split(",")
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     warmup = int(os.environ.get("BENCH_WARMUP", "2"))
@@ -230,22 +244,31 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"Starting the benchmark's PostgreSQL in {bench_cluster.PGDATA.relative_to(ROOT)}")
     cluster = bench_cluster.start()
-    results, peaks = [], []
+    results, peaks, repeated, memory_lines = [], [], [], []
     try:
         for table in tables:
             for rows in sizes:
-                size_results, peak_mb = bench_size(cluster, table, rows, seconds, warmup)
-                results += size_results
-                peaks.append(f"{table}, {rows:,} rows: {peak_mb:.0f} MB")
+                found = bench_size(cluster, table, rows, seconds, warmup)
+                results += found[0]
+                peaks.append(f"{table}, {rows:,} rows: {found[1]:.0f} MB")
+                repeated += found[2]
+                memory_lines += [found[3]] if found[3] else []
     finally:
         cluster.stop()
-    report = "\n\n".join(
-        [
-            header(seconds, warmup, load_before),
-            markdown(results),
-            "Peak RSS of any gunicorn worker (VmHWM): " + "; ".join(peaks) + ".",
+    parts = [
+        header(seconds, warmup, load_before),
+        markdown(results),
+        "Peak RSS of any gunicorn worker (VmHWM): " + "; ".join(peaks) + ".",
+    ]
+    if repeated:
+        parts += [
+            "Repeated reads (tests/bench/repeat.py): the same page again and again with the "
+            "read cache on; `x floor` = req/s over the page's SQL floor above, `x health` = "
+            "over /rear-diff/health's req/s on the same server (the fixed cost of a request).",
+            markdown(repeated, REPEAT_COLUMNS),
+            *memory_lines,
         ]
-    )
+    report = "\n\n".join(parts)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (OUT / f"results-{stamp}.md").write_text(report + "\n")
     (OUT / "latest.md").write_text(report + "\n")

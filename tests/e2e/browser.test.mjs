@@ -164,7 +164,7 @@ function rejectionStatusInDatabase(hash) {
       "shell",
       "--no-imports",
       "-c",
-      `from media.models import Media; print("STATUS=" + Media.objects.get(hash=${JSON.stringify(hash)}).rejection_status)`,
+      `from media.models import Media; print("STATUS=" + Media.objects.values_list("rejection_status", flat=True).get(hash=${JSON.stringify(hash)}))`,
     ],
     { cwd: PROJECT_DIR, env: process.env, encoding: "utf8" },
   );

@@ -88,10 +88,13 @@ def fetch_schema() -> dict:
 
 
 def without_latency(body: dict) -> dict:
-    """A readiness body minus what it measures: the latency, a non-negative float."""
+    """A readiness body minus what it measures: the latency (a non-negative float) and, when
+    ready, the read cache's figures (tests/test_read_cache.py checks their values)."""
     body = dict(body)
     latency = body.pop("database_latency_ms")
     assert isinstance(latency, float) and latency >= 0
+    if body.get("status") == "ready":
+        assert set(body.pop("read_cache")) == {"entries", "bytes", "limit_bytes", "hits", "misses"}
     return body
 
 

@@ -37,7 +37,7 @@ const COLUMNS: { key: Column; label: string; show: (row: Media) => string }[] = 
   { key: "pipeline_status", label: "Pipeline", show: (row) => row.pipeline_status },
   { key: "rejection_status", label: "Rejection", show: (row) => row.rejection_status },
   { key: "imdb_rating", label: "IMDb", show: (row) => (row.imdb_rating ?? "").toString() },
-  { key: "created_at", label: "Created", show: (row) => row.created_at },
+  { key: "created_at", label: "Created", show: (row) => row.created_at ?? "" },
 ];
 
 const ACTION_LABELS: Record<(typeof ROW_ACTIONS)[number], string> = {

@@ -26,13 +26,17 @@ export const MEDIA_TYPES: Record<MediaType, string> = {
   movie: "Movie",
   tv_show: "TV show",
   tv_season: "TV season",
+  tv_episode_pack: "TV episode pack",
+  unknown: "Unknown",
 };
 
 export const PIPELINE_STATUSES: Record<PipelineStatus, string> = {
   ingested: "Ingested",
   paused: "Paused",
   parsed: "Parsed",
+  file_accepted: "File accepted",
   metadata_collected: "Metadata collected",
+  media_accepted: "Media accepted",
   rejected: "Rejected",
   queued: "Queued",
   downloading: "Downloading",
@@ -53,7 +57,8 @@ export const ROW_ACTIONS = ["accepted", "rejected", "override"] as const satisfi
 
 const SORT_ORDERS: Record<SortOrder, true> = { asc: true, desc: true };
 
-// Every column the service sorts on (the schema's sort_by enum).
+// Every column the service may sort on, over the table's generations (the schema's
+// sort_by enum); the live table's own are listed by GET /rear-diff/media/table.
 const SORT_COLUMNS: Record<SortBy, true> = {
   hash: true, media_type: true, media_title: true, season: true, episode: true,
   release_year: true, pipeline_status: true, error_status: true, error_condition: true,
@@ -62,6 +67,9 @@ const SORT_COLUMNS: Record<SortBy, true> = {
   uploader: true, imdb_id: true, tmdb_id: true, rt_score: true, metascore: true,
   imdb_rating: true, imdb_votes: true, resolution: true, video_codec: true,
   upload_type: true, audio_codec: true, created_at: true, updated_at: true,
+  budget: true, revenue: true, runtime: true, production_status: true,
+  original_language: true, original_media_title: true, tagline: true, overview: true,
+  tmdb_rating: true, tmdb_votes: true, deleted_at: true,
 };
 
 function isMember<T extends string>(record: Record<T, unknown>, value: string | null): value is T {

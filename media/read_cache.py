@@ -1,0 +1,186 @@
+"""Repeated reads at memory speed, never stale: responses validated by the database snapshot.
+
+A read runs in one read-only REPEATABLE READ transaction (media.selectors),
+whose snapshot (`pg_current_snapshot()`: xmin, xmax and the transactions in
+progress) is stored with the rendered response. That text stays the same until
+some transaction in the cluster that wrote something commits or aborts, so
+while a fresh `pg_current_snapshot()` still equals the stored one, a fresh
+computation would return exactly the stored bytes: a hit costs that one query.
+This is a validator, not a time to live.
+
+Entries live in a memory-bounded LRU per process (READ_CACHE_MB; 0 turns the
+cache off) and, when CACHE_URL names a shared cache (Redis), there too, for the
+other workers and replicas.
+"""
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
+from rest_framework.response import Response
+
+from media.layout import current_layout
+
+# What a stored entry costs beyond its key and body (the tuple, the strings' headers).
+ENTRY_OVERHEAD = 300
+SHARED_PREFIX = "rear-diff:read:"
+
+
+@dataclass(frozen=True)
+class Entry:
+    snapshot: str  # the snapshot the response was read under
+    etag: str
+    body: bytes
+
+    def size(self, key: str) -> int:
+        return len(key) + len(self.body) + len(self.snapshot) + ENTRY_OVERHEAD
+
+
+def shared_key(key: str) -> str:
+    """A fixed-length key for the shared cache (backends limit keys' length and characters)."""
+    return SHARED_PREFIX + hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
+
+
+def content_etag(body: bytes) -> str:
+    """A strong ETag of a rendered body: equal bodies, equal tags, whatever their snapshot."""
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def current_snapshot() -> str:
+    """The cluster's snapshot now (one round trip)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_snapshot()::text")
+        return cursor.fetchone()[0]
+
+
+class ReadCache:
+    """An LRU of entries bounded by their bytes, with hit and miss counts."""
+
+    def __init__(self, limit_bytes: int):
+        self.limit_bytes = limit_bytes
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.bytes = self.hits = self.misses = 0
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.limit_bytes > 0
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+        if entry is None and settings.READ_CACHE_SHARED:
+            entry = caches["default"].get(shared_key(key))
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        size = entry.size(key)
+        if size > self.limit_bytes:
+            return
+        with self._lock:
+            if key in self.entries:
+                self.bytes -= self.entries.pop(key).size(key)
+            self.entries[key] = entry
+            self.bytes += size
+            while self.bytes > self.limit_bytes:
+                old_key, old = self.entries.popitem(last=False)
+                self.bytes -= old.size(old_key)
+        if settings.READ_CACHE_SHARED:
+            caches["default"].set(shared_key(key), entry, settings.READ_CACHE_SHARED_SECONDS)
+
+    def count(self, hit: bool) -> None:
+        with self._lock:
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
+
+    def stats(self) -> dict:
+        return {
+            "entries": len(self.entries),
+            "bytes": self.bytes,
+            "limit_bytes": self.limit_bytes,
+            "hits": self.hits,
+            "misses": self.misses,
+        }
+
+
+_cache: ReadCache | None = None
+_cache_lock = threading.Lock()
+
+
+def read_cache() -> ReadCache:
+    """This process's cache, sized by READ_CACHE_MB when first used."""
+    global _cache
+    with _cache_lock:
+        if _cache is None or _cache.limit_bytes != settings.READ_CACHE_MB * 1024 * 1024:
+            _cache = ReadCache(int(settings.READ_CACHE_MB * 1024 * 1024))
+        return _cache
+
+
+@dataclass(frozen=True)
+class Read:
+    """What a read computed: the body's data, the snapshot it was read under, and an
+    ETag of its own (a row's version) or None for one of the rendered body."""
+
+    data: object
+    snapshot: str
+    etag: str | None = None
+
+
+def cache_key(request) -> str:
+    """The normalised request: path, every parameter, the layout served, the media type."""
+    query = sorted(request.query_params.lists())
+    return "|".join(
+        [request.path, repr(query), current_layout().fingerprint, request.accepted_media_type]
+    )
+
+
+def cached_read(request, compute):
+    """Answer a read from the cache while the snapshot is unchanged, else compute and store.
+
+    `compute()` returns a Read. The answer carries an ETag, and If-None-Match
+    answers 304. Reads inside an open transaction (a test's, a shell's) are not
+    cached: the snapshot only moves on commit, not on that transaction's own
+    writes. Responses other than JSON (the browsable API) are not either.
+    """
+    if request.accepted_renderer.format != "json":
+        read = compute()
+        return Response(read.data, headers={"ETag": read.etag} if read.etag else None)
+    cache = read_cache()
+    if not cache.enabled or connection.in_atomic_block:
+        return _respond(request, _render(request, compute()), "off")
+    key = cache_key(request)
+    entry = cache.get(key)
+    if entry is not None and entry.snapshot == current_snapshot():
+        cache.count(hit=True)
+        return _respond(request, entry, "hit")
+    cache.count(hit=False)
+    entry = _render(request, compute())
+    cache.put(key, entry)
+    return _respond(request, entry, "miss")
+
+
+def _render(request, read: Read) -> Entry:
+    renderer = request.accepted_renderer
+    body = renderer.render(read.data, request.accepted_media_type, {"request": request})
+    return Entry(snapshot=read.snapshot, etag=read.etag or content_etag(body), body=body)
+
+
+def _respond(request, entry: Entry, status: str):
+    tags = parse_etags(request.headers.get("If-None-Match", ""))
+    if "*" in tags or entry.etag in tags:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(entry.body, content_type=request.accepted_media_type)
+    response["ETag"] = entry.etag
+    response.read_cache = status
+    return response
