@@ -11,9 +11,8 @@ from django.db import connection
 
 from media.models import RejectionStatusChange
 from tests.support.api import command_error, history_path, patch_json, patch_status
-from tests.support.rows import LONG_AGO, changes, execute, fetch_row
+from tests.support.rows import ABSENT_HASH, LONG_AGO, changes, execute, fetch_row
 
-ABSENT_HASH = "0123456789abcdef0123456789abcdef01234567"
 AUDIT_TABLE = RejectionStatusChange._meta.db_table
 
 

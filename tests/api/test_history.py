@@ -12,9 +12,7 @@ from django.urls import reverse
 
 from media.models import RejectionStatusChange
 from tests.support.api import history_entry, history_path, not_found, one_page, patch_status
-from tests.support.rows import LONG_AGO, changes
-
-ABSENT_HASH = "0123456789abcdef0123456789abcdef01234567"
+from tests.support.rows import ABSENT_HASH, LONG_AGO, changes
 
 
 def test_history_lists_the_changes_made_through_the_api_newest_first(

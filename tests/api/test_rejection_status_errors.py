@@ -15,9 +15,8 @@ from tests.support.api import (
     patch_raw,
     patch_status,
 )
-from tests.support.rows import fetch_row, row_count
+from tests.support.rows import ABSENT_HASH, fetch_row, row_count
 
-ABSENT_HASH = "0123456789abcdef0123456789abcdef01234567"
 OTHER_HASH = "fedcba9876543210fedcba9876543210fedcba98"
 INVALID_STATUS = command_error(
     "Invalid request", BAD_STATUS, details={"rejection_status": [BAD_STATUS]}

@@ -14,6 +14,8 @@ from media.generate import media_insert
 from media.models import Media, RejectionStatusChange
 
 TABLE = Media._meta.db_table
+# A well-formed hash that no test gives a row.
+ABSENT_HASH = "0123456789abcdef0123456789abcdef01234567"
 # An updated_at long before any test runs: a change moves it.
 LONG_AGO = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
