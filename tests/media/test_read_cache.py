@@ -14,14 +14,17 @@ import pytest
 from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from media.ddl import create_media_table
 from media.models import Media
 from media.read_cache import read_cache
+from tests.support.api import item_path, status_path
 from tests.support.database import connect
 
 pytestmark = [pytest.mark.tables("g2"), pytest.mark.django_db(transaction=True)]
-LIST = "/rear-diff/media?limit=5"
+LIST = reverse("media-list")
+FIVE = {"limit": 5}
 TABLE = Media._meta.db_table
 
 
@@ -57,9 +60,9 @@ def pipeline_sql(statement, params=()):
 def test_a_repeated_read_is_a_hit_that_costs_one_query_and_the_same_bytes(
     api_client, committed_rows
 ):
-    first = api_client.get(LIST)
+    first = api_client.get(LIST, FIVE)
     with CaptureQueriesContext(connection) as queries:
-        second = api_client.get(LIST)
+        second = api_client.get(LIST, FIVE)
 
     assert (first.read_cache, second.read_cache) == ("miss", "hit")
     assert [q["sql"] for q in queries] == ["SELECT pg_current_snapshot()::text"]
@@ -75,17 +78,17 @@ def test_a_repeated_read_is_a_hit_that_costs_one_query_and_the_same_bytes(
 
 
 def test_a_commit_by_the_pipeline_is_seen_by_the_next_read(api_client, committed_rows):
-    target = api_client.get(LIST).json()["data"][0]["hash"]
+    target = api_client.get(LIST, FIVE).json()["data"][0]["hash"]
     pipeline_sql(f"UPDATE {TABLE} SET media_title = 'Changed' WHERE hash = %s", [target])
 
-    response = api_client.get(LIST)
+    response = api_client.get(LIST, FIVE)
 
     assert response.read_cache == "miss"
     assert response.json()["data"][0]["media_title"] == "Changed"
 
 
 def test_a_commit_by_another_process_is_seen_by_the_next_read(api_client, committed_rows):
-    url = f"/rear-diff/media/{committed_rows[0].hash}"
+    url = item_path(committed_rows[0].hash)
     before = api_client.get(url)
     script = (
         "import psycopg, sys; psycopg.connect(sys.argv[1], autocommit=True).execute(sys.argv[2])"
@@ -104,15 +107,15 @@ def test_the_services_own_patch_is_seen_by_the_next_read_without_any_invalidatio
     api_client, operator_client, committed_rows
 ):
     row = committed_rows[0]
-    before = api_client.get(f"/rear-diff/media/{row.hash}")
-    assert api_client.get(f"/rear-diff/media/{row.hash}").read_cache == "hit"
+    before = api_client.get(item_path(row.hash))
+    assert api_client.get(item_path(row.hash)).read_cache == "hit"
 
     operator_client.patch(
-        f"/rear-diff/media/{row.hash}/rejection-status",
+        status_path(row.hash),
         {"hash": row.hash, "rejection_status": "override"},
         format="json",
     )
-    after = api_client.get(f"/rear-diff/media/{row.hash}")
+    after = api_client.get(item_path(row.hash))
 
     assert after.read_cache == "miss"
     assert after.json()["rejection_status"] == "override"
@@ -122,11 +125,11 @@ def test_the_services_own_patch_is_seen_by_the_next_read_without_any_invalidatio
 def test_a_migration_of_the_table_is_seen_by_the_next_read(
     api_client, committed_rows, media_table, settings
 ):
-    api_client.get(LIST)
+    api_client.get(LIST, FIVE)
     pipeline_sql(f"ALTER TABLE {TABLE} DROP COLUMN uploader")
     settings.MEDIA_LAYOUT_CHECK_SECONDS = 0
     try:
-        response = api_client.get(LIST)
+        response = api_client.get(LIST, FIVE)
     finally:  # committed: the session's table is made again for the tests after this one
         create_media_table(generation=media_table, replace=True)
 
@@ -135,7 +138,7 @@ def test_a_migration_of_the_table_is_seen_by_the_next_read(
 
 
 def test_an_aborted_transaction_misses_once_and_serves_the_same_bytes(api_client, committed_rows):
-    first = api_client.get(LIST)
+    first = api_client.get(LIST, FIVE)
     with (
         connect() as pipeline,
         pytest.raises(psycopg.errors.DivisionByZero),
@@ -144,20 +147,20 @@ def test_an_aborted_transaction_misses_once_and_serves_the_same_bytes(api_client
         pipeline.execute(f"UPDATE {TABLE} SET media_title = 'Never'")
         pipeline.execute("SELECT 1 / 0")
 
-    second = api_client.get(LIST)
-    third = api_client.get(LIST)
+    second = api_client.get(LIST, FIVE)
+    third = api_client.get(LIST, FIVE)
 
     assert (second.read_cache, third.read_cache) == ("miss", "hit")
     assert second.content == first.content
 
 
 def test_an_open_write_transaction_is_not_seen_until_it_commits(api_client, committed_rows):
-    first = api_client.get(LIST)
+    first = api_client.get(LIST, FIVE)
     target = first.json()["data"][0]["hash"]
     with connect() as pipeline, pipeline.transaction():
         pipeline.execute(f"UPDATE {TABLE} SET media_title = 'Later' WHERE hash = %s", [target])
-        during = api_client.get(LIST)
-    after = api_client.get(LIST)
+        during = api_client.get(LIST, FIVE)
+    after = api_client.get(LIST, FIVE)
 
     assert during.content == first.content
     assert after.read_cache == "miss"
@@ -165,10 +168,10 @@ def test_an_open_write_transaction_is_not_seen_until_it_commits(api_client, comm
 
 
 def test_if_none_match_answers_304_after_only_the_snapshot_check(api_client, committed_rows):
-    etag = api_client.get(LIST)["ETag"]
+    etag = api_client.get(LIST, FIVE)["ETag"]
 
     with CaptureQueriesContext(connection) as queries:
-        response = api_client.get(LIST, headers={"If-None-Match": etag})
+        response = api_client.get(LIST, FIVE, headers={"If-None-Match": etag})
 
     assert response.status_code == 304
     assert response.content == b""
@@ -177,10 +180,10 @@ def test_if_none_match_answers_304_after_only_the_snapshot_check(api_client, com
 
 
 def test_if_none_match_answers_200_with_the_new_body_after_a_change(api_client, committed_rows):
-    etag = api_client.get(LIST)["ETag"]
+    etag = api_client.get(LIST, FIVE)["ETag"]
     pipeline_sql(f"UPDATE {TABLE} SET media_title = 'New'")
 
-    response = api_client.get(LIST, headers={"If-None-Match": etag})
+    response = api_client.get(LIST, FIVE, headers={"If-None-Match": etag})
 
     assert response.status_code == 200
     assert response["ETag"] != etag
@@ -190,14 +193,14 @@ def test_an_item_keeps_its_row_version_etag_for_if_match(
     api_client, operator_client, committed_rows
 ):
     row = committed_rows[1]
-    etag = api_client.get(f"/rear-diff/media/{row.hash}")["ETag"]
-    assert api_client.get(f"/rear-diff/media/{row.hash}")["ETag"] == etag  # a hit
+    etag = api_client.get(item_path(row.hash))["ETag"]
+    assert api_client.get(item_path(row.hash))["ETag"] == etag  # a hit
     pipeline_sql(f"UPDATE {TABLE} SET uploader = 'x' WHERE hash <> %s", [row.hash])
 
     # Another row changed: a miss, but this row's version, and so its ETag, stand.
-    response = api_client.get(f"/rear-diff/media/{row.hash}", headers={"If-None-Match": etag})
+    response = api_client.get(item_path(row.hash), headers={"If-None-Match": etag})
     changed = operator_client.patch(
-        f"/rear-diff/media/{row.hash}/rejection-status",
+        status_path(row.hash),
         {"hash": row.hash, "rejection_status": "accepted"},
         format="json",
         headers={"If-Match": etag},
@@ -210,7 +213,7 @@ def test_an_item_keeps_its_row_version_etag_for_if_match(
 def test_with_read_cache_mb_0_every_read_is_computed(api_client, committed_rows, settings):
     settings.READ_CACHE_MB = 0
 
-    responses = [api_client.get(LIST) for _ in range(2)]
+    responses = [api_client.get(LIST, FIVE) for _ in range(2)]
 
     assert [r.read_cache for r in responses] == ["off", "off"]
     assert read_cache().stats()["entries"] == 0
@@ -221,32 +224,32 @@ def test_the_cache_stays_within_its_byte_budget_dropping_the_least_recently_used
 ):
     settings.READ_CACHE_MB = 4 / 1024  # 4 KiB: room for a few one-row pages
     for offset in range(8):
-        api_client.get(f"/rear-diff/media?limit=1&offset={offset}")
+        api_client.get(LIST, {"limit": 1, "offset": offset})
     stats = read_cache().stats()
 
     assert 0 < stats["entries"] < 8
     assert stats["bytes"] <= stats["limit_bytes"]
-    assert api_client.get("/rear-diff/media?limit=1&offset=7").read_cache == "hit"
-    assert api_client.get("/rear-diff/media?limit=1&offset=0").read_cache == "miss"
+    assert api_client.get(LIST, {"limit": 1, "offset": 7}).read_cache == "hit"
+    assert api_client.get(LIST, {"limit": 1, "offset": 0}).read_cache == "miss"
 
 
 def test_reads_inside_an_open_transaction_are_not_cached(api_client, committed_rows):
     """Its own writes do not move the snapshot: a cached answer could hide them."""
     with transaction.atomic():
-        api_client.get(LIST)
-        response = api_client.get(LIST)
+        api_client.get(LIST, FIVE)
+        response = api_client.get(LIST, FIVE)
 
     assert response.read_cache == "off"
 
 
 def test_parameters_in_another_order_are_the_same_entry(api_client, committed_rows):
-    api_client.get("/rear-diff/media?limit=3&sort_order=asc")
+    api_client.get(f"{LIST}?limit=3&sort_order=asc")
 
-    assert api_client.get("/rear-diff/media?sort_order=asc&limit=3").read_cache == "hit"
+    assert api_client.get(f"{LIST}?sort_order=asc&limit=3").read_cache == "hit"
 
 
 def test_the_browsable_api_is_not_cached(api_client, committed_rows):
-    response = api_client.get(LIST, headers={"Accept": "text/html"})
+    response = api_client.get(LIST, FIVE, headers={"Accept": "text/html"})
 
     assert response.status_code == 200
     assert getattr(response, "read_cache", None) is None
@@ -255,8 +258,8 @@ def test_the_browsable_api_is_not_cached(api_client, committed_rows):
 def test_the_request_log_line_says_hit_or_miss_with_the_process_totals(
     api_client, committed_rows, caplog
 ):
-    api_client.get(LIST)
-    api_client.get(LIST)
+    api_client.get(LIST, FIVE)
+    api_client.get(LIST, FIVE)
 
     lines = [r for r in caplog.records if r.name == "media.requests"]
     assert [(r.cache, r.cache_hits, r.cache_misses) for r in lines] == [
@@ -268,9 +271,9 @@ def test_the_request_log_line_says_hit_or_miss_with_the_process_totals(
 
 
 def test_readiness_reports_the_cache_size(api_client, committed_rows):
-    api_client.get(LIST)
+    api_client.get(LIST, FIVE)
 
-    stats = api_client.get("/rear-diff/health/ready").json()["read_cache"]
+    stats = api_client.get(reverse("health-ready")).json()["read_cache"]
 
     assert stats["entries"] == 1 and stats["bytes"] > 0 and stats["misses"] == 1
 
@@ -301,18 +304,16 @@ def shared_cache(settings):
 def test_with_a_shared_cache_another_process_entry_is_a_hit(
     api_client, committed_rows, shared_cache
 ):
-    first = api_client.get(LIST)
+    first = api_client.get(LIST, FIVE)
     read_cache().entries.clear()  # as if this were another worker
 
-    second = api_client.get(LIST)
+    second = api_client.get(LIST, FIVE)
 
     assert second.read_cache == "hit"
     assert second.content == first.content
 
 
-def test_the_schema_documents_revalidation_of_the_list_and_the_item(api_client):
-    schema = api_client.get("/rear-diff/openapi.json").json()
-
+def test_the_schema_documents_revalidation_of_the_list_and_the_item(schema):
     for path in ("/rear-diff/media", "/rear-diff/media/{hash}"):
         operation = schema["paths"][path]["get"]
         assert "304" in operation["responses"]
