@@ -369,6 +369,8 @@ SPECTACULAR_SETTINGS = {
         "PipelineStatusEnum": "media.models.PipelineStatus",
         "RejectionStatusEnum": "media.models.RejectionStatus",
         "RssSourceEnum": "media.models.RssSource",
+        "ActionEnum": "media.actions.ACTION_NAMES",
+        "HistoryActionEnum": "media.actions.HISTORY_ACTIONS",
     },
 }
 

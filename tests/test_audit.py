@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework.test import APIClient
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from media.operators import token_issue
 from tests.conftest import fetch_row
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("clear_throttles")
 
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 ABSENT_HASH = "0123456789abcdef0123456789abcdef01234567"
-AUDIT_TABLE = RejectionStatusChange._meta.db_table
+AUDIT_TABLE = MediaChange._meta.db_table
 PAST = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -43,7 +43,7 @@ def patch(client, hash_value, rejection_status, **kwargs):
 
 
 def changes(hash_value=SAMPLE_HASH):
-    return list(RejectionStatusChange.objects.filter(media_hash=hash_value).order_by("id"))
+    return list(MediaChange.objects.filter(media_hash=hash_value).order_by("id"))
 
 
 def record(change):
@@ -51,8 +51,13 @@ def record(change):
     return {
         "id": change.id,
         "media_hash": change.media_hash,
+        "action": change.action,
         "old_status": change.old_status,
         "new_status": change.new_status,
+        "changes": change.changes,
+        "reason": change.reason,
+        "note": change.note,
+        "batch_id": change.batch_id,
         "changed_by": change.changed_by_name,
         "changed_at": change.changed_at.astimezone(UTC).strftime(TIMESTAMP),
         "request_id": change.request_id,
@@ -191,7 +196,7 @@ def test_refused_patch_writes_no_record_and_changes_nothing(
     assert response.status_code == status
     assert response.json()["success"] is False
     assert fetch_row(row.hash) == before
-    assert not RejectionStatusChange.objects.exists()
+    assert not MediaChange.objects.exists()
 
 
 # --- the change rolls back with a failed audit record ----------------------------
@@ -228,7 +233,7 @@ def test_change_whose_audit_record_fails_is_not_made_and_answers_500(
         "request_id": "audit-fails-0001",
     }
     assert fetch_row(row.hash) == before
-    assert not RejectionStatusChange.objects.exists()
+    assert not MediaChange.objects.exists()
 
 
 def test_change_whose_audit_table_is_missing_is_not_made(operator_client, row):
@@ -270,7 +275,7 @@ def test_history_lists_the_changes_made_through_the_api_newest_first(operator_cl
 def five_changes(row):
     """Five changes of the row a day apart, in the order they were made, and one elsewhere."""
     for day in range(5):
-        RejectionStatusChange.objects.create(
+        MediaChange.objects.create(
             media_hash=row.hash,
             old_status="unfiltered",
             new_status="accepted",
@@ -278,7 +283,7 @@ def five_changes(row):
             changed_at=PAST + timedelta(days=day),
             request_id=f"request-day-{day}",
         )
-    RejectionStatusChange.objects.create(
+    MediaChange.objects.create(
         media_hash=ABSENT_HASH,
         old_status="unfiltered",
         new_status="rejected",
@@ -393,7 +398,7 @@ def test_history_of_an_unknown_hash_answers_404_in_the_read_shape(api_client, db
 
 def test_history_of_an_unknown_hash_is_404_even_when_records_name_it(api_client, db):
     """History is served for rows that exist: records of a deleted row stay, unreachable."""
-    RejectionStatusChange.objects.create(
+    MediaChange.objects.create(
         media_hash=ABSENT_HASH,
         old_status="unfiltered",
         new_status="accepted",

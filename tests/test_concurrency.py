@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from media.models import Media, RejectionStatusChange
+from media.models import Media, MediaChange
 from media.operators import token_issue
 from tests.conftest import fetch_row, insert_media
 
@@ -60,7 +60,7 @@ def current_etag(hash_value):
 
 
 def changes(hash_value):
-    return list(RejectionStatusChange.objects.filter(media_hash=hash_value).order_by("id"))
+    return list(MediaChange.objects.filter(media_hash=hash_value).order_by("id"))
 
 
 @pytest.fixture

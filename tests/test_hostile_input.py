@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django_guid.log_filters import CorrelationId
 
-from media.models import Media, RejectionStatusChange
+from media.models import Media, MediaChange
 from tests.conftest import break_reads, break_writes, fetch_row
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,7 +220,7 @@ def test_the_audit_record_keeps_the_request_id_the_response_and_the_log_carry(
         PATCH_PATH, ACCEPT, format="json", headers={"X-Request-ID": request_id}
     )
 
-    record = RejectionStatusChange.objects.get(media_hash=SAMPLE_HASH)
+    record = MediaChange.objects.get(media_hash=SAMPLE_HASH)
     assert record.request_id == response.headers["X-Request-ID"]
     (line,) = request_log()
     assert line.correlation_id == record.request_id
@@ -744,7 +744,7 @@ def test_patch_cut_by_statement_timeout_answers_503_in_the_command_shape(
         "message": QUERY_TIMEOUT,
         "request_id": "slow-patch-1",
     }
-    assert not RejectionStatusChange.objects.filter(media_hash=SAMPLE_HASH).exists()
+    assert not MediaChange.objects.filter(media_hash=SAMPLE_HASH).exists()
 
 
 def test_readiness_answers_503_when_the_media_table_does_not_answer_in_time(

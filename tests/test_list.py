@@ -56,6 +56,13 @@ NOT_NULL_COLUMNS = {
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
 # The sample row of media-table.md as the API must serve it: "other fields null".
+# The actions the sample row (rejected, rejected, no error) allows on each table
+# (operator-actions.md): approve needs media_accepted (G1 on), delete deleted_at (G1 v24 on).
+SAMPLE_ALLOWED = {
+    "g0": ["re-ingest", "override"],
+    "g1-v23": ["re-ingest", "override", "approve"],
+    "g2": ["re-ingest", "override", "approve", "delete"],
+}
 SAMPLE_BODY = {
     "hash": SAMPLE_HASH,
     "media_type": "movie",
@@ -127,6 +134,11 @@ FULL_ROW = {
 }
 
 
+def sample_item(generation):
+    """GET /rear-diff/media/{hash} of the sample row: the list's item and its allowed actions."""
+    return {**as_served(SAMPLE_BODY, generation), "allowed_actions": SAMPLE_ALLOWED[generation]}
+
+
 def get_json(api_client, url, **params):
     response = api_client.get(url, params)
     assert response.status_code == 200, response.content
@@ -160,7 +172,7 @@ def test_retrieve_answers_200_with_and_without_trailing_slash_without_redirect(
 
     assert response.status_code == 200
     assert "Location" not in response
-    assert response.json() == as_served(SAMPLE_BODY, media_table)
+    assert response.json() == sample_item(media_table)
 
 
 # --- the sample row --------------------------------------------------------------
@@ -169,7 +181,7 @@ def test_retrieve_answers_200_with_and_without_trailing_slash_without_redirect(
 def test_retrieve_answers_the_whole_sample_row(api_client, sample_media, media_table):
     body = get_json(api_client, f"{LIST_URL}/{SAMPLE_HASH}")
 
-    assert body == as_served(SAMPLE_BODY, media_table)
+    assert body == sample_item(media_table)
 
 
 def test_retrieve_finds_the_sample_row_by_its_uppercased_hash(
@@ -177,7 +189,7 @@ def test_retrieve_finds_the_sample_row_by_its_uppercased_hash(
 ):
     body = get_json(api_client, f"{LIST_URL}/{SAMPLE_HASH.upper()}")
 
-    assert body == as_served(SAMPLE_BODY, media_table)
+    assert body == sample_item(media_table)
 
 
 def test_list_item_of_the_sample_row_is_the_same_whole_body(api_client, sample_media, media_table):

@@ -121,14 +121,17 @@ def test_history_is_documented_in_the_list_envelope(schema):
 
     assert history["required"] == listing["required"] == ["data", "pagination"]
     assert history["properties"]["pagination"] == listing["properties"]["pagination"]
-    assert history["properties"]["data"]["items"] == {
-        "$ref": "#/components/schemas/RejectionStatusChange"
-    }
-    assert set(schemas["RejectionStatusChange"]["properties"]) == {
+    assert history["properties"]["data"]["items"] == {"$ref": "#/components/schemas/MediaChange"}
+    assert set(schemas["MediaChange"]["properties"]) == {
         "id",
         "media_hash",
+        "action",
         "old_status",
         "new_status",
+        "changes",
+        "reason",
+        "note",
+        "batch_id",
         "changed_by",
         "changed_at",
         "request_id",

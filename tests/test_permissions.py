@@ -14,9 +14,9 @@ from django.contrib.auth.models import Permission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from media.operators import operator_create, token_issue
-from media.serializers import RejectionStatusChangeSerializer
+from media.serializers import MediaChangeSerializer
 from tests.conftest import fetch_row, served_item
 
 # Who may do what does not depend on the table's generation: today's is enough.
@@ -99,7 +99,7 @@ def request(client, endpoint):
 
 
 def changes_since(earlier):
-    return list(RejectionStatusChange.objects.filter(media_hash=SAMPLE_HASH, id__gt=earlier.id))
+    return list(MediaChange.objects.filter(media_hash=SAMPLE_HASH, id__gt=earlier.id))
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def callers(api_client, operator_client, reader):
 @pytest.fixture
 def earlier_change(sample_media):
     """One change already in the row's history, so the history body is not empty."""
-    change = RejectionStatusChange.objects.create(
+    change = MediaChange.objects.create(
         media_hash=SAMPLE_HASH,
         old_status="unfiltered",
         new_status="rejected",
@@ -131,7 +131,11 @@ def earlier_change(sample_media):
         changed_at=sample_media.updated_at,
         request_id="earlier-request",
     )
-    return RejectionStatusChange.objects.get(pk=change.pk)
+    return MediaChange.objects.get(pk=change.pk)
+
+
+# The actions the sample row (rejected, rejected, no error) allows on G2 (operator-actions.md).
+SAMPLE_ALLOWED = ["re-ingest", "override", "approve", "delete"]
 
 
 def expected_200_read(endpoint, earlier_change):
@@ -140,9 +144,9 @@ def expected_200_read(endpoint, earlier_change):
     if endpoint == "GET list":
         return {"data": [item], "pagination": pagination}
     if endpoint == "GET item":
-        return item
+        return {**item, "allowed_actions": SAMPLE_ALLOWED}
     return {
-        "data": [as_json(RejectionStatusChangeSerializer(earlier_change).data)],
+        "data": [as_json(MediaChangeSerializer(earlier_change).data)],
         "pagination": pagination,
     }
 
@@ -168,7 +172,7 @@ def test_permission_matrix_answers_the_exact_status_and_body(
             assert body == {
                 "success": True,
                 "message": UPDATED,
-                "data": served_item(SAMPLE_HASH),
+                "data": {**served_item(SAMPLE_HASH), "allowed_actions": SAMPLE_ALLOWED},
             }
             assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
             assert (change.old_status, change.new_status) == ("rejected", "accepted")
@@ -264,7 +268,7 @@ def test_auth_disabled_records_an_anonymous_change_as_anonymous_without_a_user(
     response = request(api_client, "PATCH")
 
     assert response.status_code == 200
-    change = RejectionStatusChange.objects.get(media_hash=SAMPLE_HASH)
+    change = MediaChange.objects.get(media_hash=SAMPLE_HASH)
     assert change.changed_by_name == "anonymous"
     assert change.changed_by is None
 
@@ -344,7 +348,7 @@ def test_session_patch_with_the_csrf_token_answers_200_and_records_the_user(
     assert response.status_code == 200
     assert response.json()["success"] is True
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
-    change = RejectionStatusChange.objects.get(media_hash=SAMPLE_HASH)
+    change = MediaChange.objects.get(media_hash=SAMPLE_HASH)
     assert change.changed_by_name == "session-operator"
 
 
@@ -362,7 +366,7 @@ def test_session_patch_without_the_csrf_token_answers_403_and_changes_nothing(
         "message": "CSRF Failed: CSRF token missing.",
     }
     assert fetch_row(SAMPLE_HASH) == before
-    assert not RejectionStatusChange.objects.filter(media_hash=SAMPLE_HASH).exists()
+    assert not MediaChange.objects.filter(media_hash=SAMPLE_HASH).exists()
 
 
 def test_session_patch_by_a_user_without_the_permission_answers_403(csrf_client, sample_media):

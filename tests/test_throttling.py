@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from media.operators import operator_create, token_issue
 from tests.conftest import fetch_row
 from tests.support.database import deployment_environment
@@ -73,7 +73,7 @@ def test_the_write_after_the_allowed_number_answers_429_with_retry_after(
         "message": throttled_message(response),
     }
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
-    assert RejectionStatusChange.objects.count() == WRITES
+    assert MediaChange.objects.count() == WRITES
 
 
 def test_another_user_may_still_write_when_one_is_throttled(operator_client, sample_media):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from tests.conftest import fetch_row
 from tests.support.database import deployment_environment
 from tests.support.server import run_python
@@ -76,9 +76,10 @@ def alice(db):
 def test_operators_group_exists_after_migrate_with_the_change_permission(db):
     group = Group.objects.get(name="operators")
 
-    assert [(p.content_type.app_label, p.codename) for p in group.permissions.all()] == [
-        ("media", "change_rejection_status")
-    ]
+    assert {(p.content_type.app_label, p.codename) for p in group.permissions.all()} == {
+        ("media", "change_rejection_status"),
+        ("media", "change_pipeline_status"),
+    }
 
 
 def test_create_prints_the_operator_and_a_token_that_changes_a_row(db, sample_media):
@@ -90,7 +91,7 @@ def test_create_prints_the_operator_and_a_token_that_changes_a_row(db, sample_me
     response = patch_with(key)
     assert response.status_code == 200
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
-    assert RejectionStatusChange.objects.get(media_hash=SAMPLE_HASH).changed_by_name == "alice"
+    assert MediaChange.objects.get(media_hash=SAMPLE_HASH).changed_by_name == "alice"
 
 
 def test_the_database_keeps_only_a_digest_of_the_key(alice):
@@ -225,7 +226,7 @@ def test_revoke_makes_the_key_answer_401(alice, sample_media):
     assert not AuthToken.objects.filter(user__username="alice").exists()
     assert_refused_as_invalid_token(patch_with(alice))
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
-    assert not RejectionStatusChange.objects.exists()
+    assert not MediaChange.objects.exists()
 
 
 def test_revoke_twice_says_there_is_no_token(alice):
