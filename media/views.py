@@ -386,7 +386,7 @@ class MediaViewSet(viewsets.GenericViewSet):
         body = ActionBodySerializer(data=request.data, context={"action": name})
         body.is_valid(raise_exception=True)
         media = media_act(
-            hash=_path_hash(hash), action=name, **body.validated_data, **_author(request)
+            hash=_path_hash(hash), action=name, **body.validated_data, **_one_row(request)
         )
         return self._done(f"Action {name} applied", media)
 
@@ -475,7 +475,7 @@ class MediaViewSet(viewsets.GenericViewSet):
         body.is_valid(raise_exception=True)
         columns = {k: v for k, v in body.validated_data.items() if k != "hash"}
         media = media_set_pipeline_state(
-            hash=body.validated_data["hash"], columns=columns, **_author(request)
+            hash=body.validated_data["hash"], columns=columns, **_one_row(request)
         )
         return self._done("Pipeline state updated successfully", media, console=True)
 
@@ -519,7 +519,7 @@ class MediaViewSet(viewsets.GenericViewSet):
         return self._console_action(request, hash, "delete", "Media soft-deleted")
 
     def _console_action(self, request, hash, name, message):
-        media = media_act(hash=_path_hash(hash), action=name, **_author(request))
+        media = media_act(hash=_path_hash(hash), action=name, **_one_row(request))
         return self._done(message, media, console=True)
 
     @staticmethod
@@ -533,11 +533,12 @@ class MediaViewSet(viewsets.GenericViewSet):
 
 def _author(request) -> dict:
     """Who writes and through which request, as the services record it."""
-    return {
-        "changed_by": request.user,
-        "request_id": get_guid() or "",
-        "if_match": request.headers.get("If-Match"),
-    }
+    return {"changed_by": request.user, "request_id": get_guid() or ""}
+
+
+def _one_row(request) -> dict:
+    """A one-row write's author, and its If-Match header."""
+    return {**_author(request), "if_match": request.headers.get("If-Match")}
 
 
 def _path_hash(value: str) -> str:
