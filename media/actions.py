@@ -224,13 +224,22 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+# The actions each layout (by its catalogue fingerprint) supports: asked per row served.
+_SUPPORTED: dict[str, tuple[Action, ...]] = {}
+
+
+def supported_actions(layout: TableLayout) -> tuple[Action, ...]:
+    """The actions the live table can take, in the table's order."""
+    found = _SUPPORTED.get(layout.fingerprint)
+    if found is None:
+        found = tuple(action for action in ACTIONS.values() if not action.unsupported(layout))
+        _SUPPORTED[layout.fingerprint] = found
+    return found
+
+
 def allowed_actions(row: Mapping, layout: TableLayout) -> list[str]:
     """The actions this row allows now on this table, in the table's order."""
-    return [
-        name
-        for name, action in ACTIONS.items()
-        if action.unsupported(layout) is None and action.allows(row)
-    ]
+    return [action.name for action in supported_actions(layout) if action.allows(row)]
 
 
 ACTION_NAMES = tuple(ACTIONS)

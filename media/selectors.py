@@ -95,8 +95,11 @@ def media_probe(*, layout: TableLayout) -> None:
 
 
 def media_served(*, rows: list[dict], layout: TableLayout) -> list[MediaRow]:
-    """Rows of media columns with their `row_version` (a write's re-read) as served, with ETags."""
-    columns = [{key: value for key, value in row.items() if key != "row_version"} for row in rows]
+    """Rows of media columns with their `row_version` (a write's re-read) as served, with ETags.
+
+    Keys that are not columns of the table (the version, the write's time) are left out.
+    """
+    columns = [{key: row[key] for key in layout.media_columns} for row in rows]
     return [
         MediaRow(item=item, etag=row_etag(row["row_version"], row.get("updated_at")))
         for row, item in zip(rows, _items(columns, layout), strict=True)

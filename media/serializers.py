@@ -193,6 +193,20 @@ class ColumnChangeSerializer(serializers.Serializer):
     new = serializers.JSONField(allow_null=True, help_text="The value after it (and its triggers).")
 
 
+# The columns in the order the model (and the table) has them: how `changes` read.
+COLUMN_ORDER = {field.column: index for index, field in enumerate(Media._meta.concrete_fields)}
+
+
+class ChangesField(serializers.DictField):
+    """{column: {old, new}} in the table's column order (PostgreSQL's jsonb keeps its own)."""
+
+    def to_representation(self, value):
+        ordered = sorted(
+            value.items(), key=lambda item: COLUMN_ORDER.get(item[0], len(COLUMN_ORDER))
+        )
+        return super().to_representation(dict(ordered))
+
+
 class MediaChangeSerializer(serializers.ModelSerializer):
     """One write to a row: the action, each column it changed, why, who, when."""
 
@@ -203,7 +217,7 @@ class MediaChangeSerializer(serializers.ModelSerializer):
     )
     old_status = serializers.CharField(help_text="The row's rejection_status before the write.")
     new_status = serializers.CharField(help_text="Its rejection_status after the write.")
-    changes = serializers.DictField(
+    changes = ChangesField(
         child=ColumnChangeSerializer(),
         help_text="Every column whose value changed, as the database holds it after its "
         "triggers (updated_at included); values as the item serves them.",
@@ -273,7 +287,7 @@ class FilterValueField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class BulkRequestSerializer(ActionBodySerializer):
+class BulkSerializer(ActionBodySerializer):
     """POST /rear-diff/media/bulk: one action on `hashes`, or on what `filter` matches."""
 
     action = serializers.ChoiceField(choices=list(ACTIONS))

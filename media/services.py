@@ -211,11 +211,11 @@ def _lock(queryset, layout: TableLayout, limit: int | None = None) -> list[dict]
 
 
 def _read(queryset, layout: TableLayout, limit: int | None = None) -> list[dict]:
-    """The rows' media columns and row version, in hash order."""
+    """The rows' media columns, row version and the transaction's time, in hash order."""
     rows = (
         queryset.order_by("hash")
-        .annotate(row_version=ROW_VERSION)
-        .values("row_version", *layout.media_columns)
+        .annotate(row_version=ROW_VERSION, written_at=TRANSACTION_TIME)
+        .values("row_version", "written_at", *layout.media_columns)
     )
     return list(rows if limit is None else rows[:limit])
 
@@ -320,18 +320,22 @@ def _record(before: list[dict], after: list[dict], write: Write, author: Author,
             reason=write.reason,
             note=write.note,
             batch_id=batch_id,
-            changed_by=user,
+            changed_by_id=user.pk if user else None,
             changed_by_name=author.name,
-            changed_at=TRANSACTION_TIME,
+            changed_at=new["written_at"],
             request_id=author.request_id,
         )
         for old, new in zip(before, after, strict=True)
     )
 
 
+# What a read of the rows adds to their columns: not part of the row's history.
+NOT_COLUMNS = ("row_version", "written_at")
+
+
 def _changes(old: Mapping, new: Mapping) -> dict:
     return {
         column: {"old": json_value(old[column]), "new": json_value(new[column])}
         for column in old
-        if column != "row_version" and old[column] != new[column]
+        if column not in NOT_COLUMNS and old[column] != new[column]
     }

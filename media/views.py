@@ -1,4 +1,5 @@
-"""The media endpoints: list, retrieve by hash, the rejection-status command, its history."""
+"""The media endpoints: list, retrieve, facets, the rejection-status PATCH, the operator actions
+and their bulk, the console's routes, the histories, health."""
 
 import time
 
@@ -38,8 +39,8 @@ from media.serializers import (
     ActionBodySerializer,
     ActionDescriptionSerializer,
     ActionDoneSerializer,
-    BulkRequestSerializer,
     BulkResponseSerializer,
+    BulkSerializer,
     CommandErrorSerializer,
     ConsoleDoneSerializer,
     ErrorSerializer,
@@ -392,7 +393,7 @@ class MediaViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Run an operator action on many rows, all or nothing",
-        request=BulkRequestSerializer,
+        request=BulkSerializer,
         responses={
             200: BulkResponseSerializer,
             **ACTION_ERRORS,
@@ -418,7 +419,7 @@ class MediaViewSet(viewsets.GenericViewSet):
         they would become and writes nothing. Every row is recorded in the
         history under the answer's `batch_id`.
         """
-        body = BulkRequestSerializer(data=request.data)
+        body = BulkSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         batch = media_bulk_act(**body.validated_data, **_author(request))
         results = [

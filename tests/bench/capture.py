@@ -109,6 +109,7 @@ def main() -> None:
         "scripts": scripts_of,
         "pgoptions": pgoptions,
         "table": Media._meta.db_table,
+        "soft_delete": current_layout().soft_delete,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
 
