@@ -438,6 +438,7 @@ class MediaViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Count rows per status",
+        filters=True,  # not a list, but it takes the list's filters: document them
         responses={
             200: FacetsSerializer,
             **_errors(ErrorSerializer, {400: "An unknown field or a bad filter."}),

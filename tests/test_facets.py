@@ -149,3 +149,14 @@ def test_facets_of_an_empty_table_are_all_zero(api_client, db, media_table):
             "rejection_status": [{"value": value, "count": 0} for value in REJECTION_STATUSES]
         },
     }
+
+
+def test_the_schema_documents_the_fields_and_the_lists_filters(api_client, db):
+    schema = api_client.get("/rear-diff/openapi.json").json()
+    parameters = {p["name"]: p for p in schema["paths"][URL]["get"]["parameters"]}
+
+    assert {"fields", "pipeline_status", "created_after", "include_deleted"} <= set(parameters)
+    assert parameters["fields"]["schema"]["items"]["enum"] == sorted(
+        ["pipeline_status", "rejection_status", "media_type", "error_status"]
+    )
+    assert parameters["fields"]["explode"] is False
