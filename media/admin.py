@@ -37,19 +37,8 @@ class MediaChangeAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ["action", "changed_by_name"]
     search_fields = ["media_hash", "request_id", "reason", "note"]
     date_hierarchy = "changed_at"
-    fields = [
-        "media_hash",
-        "action",
-        "old_status",
-        "new_status",
-        "changes",
-        "reason",
-        "note",
-        "batch_id",
-        "changed_by_name",
-        "changed_at",
-        "request_id",
-    ]
+    # Every field of the record; the author by the name kept with it.
+    exclude = ["changed_by"]
 
 
 # django.contrib.auth's and knox's own admins can edit (and show token digests):

@@ -109,17 +109,24 @@ WRITE = {
     "throttle_classes": [AnonRateThrottle, WriteRateThrottle],
     "write_permission": CHANGE_PIPELINE_STATUS,
 }
-WRITE_ERRORS = {
-    401: "Credentials are missing or invalid.",
-    403: "The user lacks the permission media.change_pipeline_status.",
-    404: "No row has this hash.",
-    412: "If-Match no longer matches the row's ETag; nothing was changed.",
-    413: "The body is larger than MAX_BODY_BYTES.",
-    415: "The body is not application/json.",
-    429: "Too many writes by this user; see Retry-After.",
-    500: "The database failed; nothing was changed.",
-    503: "Query timeout; nothing was changed.",
-}
+
+
+def write_errors(permission: str) -> dict:
+    """What any write may answer besides its own 400s and 409s."""
+    return {
+        401: "Credentials are missing or invalid.",
+        403: f"The user lacks the permission {permission}.",
+        404: "No row has this hash.",
+        412: "If-Match no longer matches the row's ETag; nothing was changed.",
+        413: "The body is larger than MAX_BODY_BYTES.",
+        415: "The body is not application/json.",
+        429: "Too many writes by this user; see Retry-After.",
+        500: "The database failed; nothing was changed.",
+        503: "Query timeout; nothing was changed.",
+    }
+
+
+WRITE_ERRORS = write_errors(CHANGE_PIPELINE_STATUS)
 ACTION_ERRORS = _errors(
     CommandErrorSerializer,
     {
@@ -140,6 +147,33 @@ CONSOLE_ERRORS = _errors(
         **WRITE_ERRORS,
     },
 )
+
+# The console's routes that are actions: route -> (action, the 200's message).
+CONSOLE_ACTIONS = {
+    "approve": ("approve", "Media approved"),
+    "finish": ("complete", "Media finished"),
+    "soft_delete": ("delete", "Media soft-deleted"),
+}
+
+
+def console_route(route: str):
+    """Route and document PATCH .../{hash}/<route>, the console's name for an action."""
+    name = CONSOLE_ACTIONS[route][0]
+    routed = action(
+        detail=True,
+        methods=["patch"],
+        url_path=route,
+        url_name=f"console-{route.replace('_', '-')}",
+        **WRITE,
+    )
+    documented = extend_schema(
+        summary=f"Console: the {name} action",
+        parameters=[HASH_PARAMETER, IF_MATCH_HEADER, ETAG_HEADER],
+        request=None,
+        responses={200: ConsoleDoneSerializer, **CONSOLE_ERRORS},
+    )
+    return lambda method: documented(routed(method))
+
 
 READ_ERRORS = _errors(
     ErrorSerializer,
@@ -248,20 +282,7 @@ class MediaViewSet(viewsets.GenericViewSet):
                     ),
                 ],
             ),
-            **_errors(
-                CommandErrorSerializer,
-                {
-                    401: "Credentials are missing or invalid.",
-                    403: "The user lacks the permission media.change_rejection_status.",
-                    404: "No row has this hash.",
-                    412: "If-Match no longer matches the row's ETag; nothing was changed.",
-                    413: "The body is larger than MAX_BODY_BYTES.",
-                    415: "The body is not application/json.",
-                    429: "Too many writes by this user; see Retry-After.",
-                    500: "The database failed; nothing was changed.",
-                    503: "Query timeout; nothing was changed.",
-                },
-            ),
+            **_errors(CommandErrorSerializer, write_errors(CHANGE_REJECTION_STATUS)),
         },
     )
     @action(
@@ -481,46 +502,23 @@ class MediaViewSet(viewsets.GenericViewSet):
         )
         return self._done("Pipeline state updated successfully", media, console=True)
 
-    @extend_schema(
-        summary="Console: approve a row (the approve action)",
-        parameters=[HASH_PARAMETER, IF_MATCH_HEADER, ETAG_HEADER],
-        request=None,
-        responses={200: ConsoleDoneSerializer, **CONSOLE_ERRORS},
-    )
-    @action(detail=True, methods=["patch"], url_path="approve", url_name="console-approve", **WRITE)
+    @console_route("approve")
     def console_approve(self, request, hash=None):
         """The pipeline console's route for the `approve` action."""
-        return self._console_action(request, hash, "approve", "Media approved")
+        return self._console_action(request, hash, "approve")
 
-    @extend_schema(
-        summary="Console: mark a row complete (the complete action)",
-        parameters=[HASH_PARAMETER, IF_MATCH_HEADER, ETAG_HEADER],
-        request=None,
-        responses={200: ConsoleDoneSerializer, **CONSOLE_ERRORS},
-    )
-    @action(detail=True, methods=["patch"], url_path="finish", url_name="console-finish", **WRITE)
+    @console_route("finish")
     def console_finish(self, request, hash=None):
         """The pipeline console's route for the `complete` action."""
-        return self._console_action(request, hash, "complete", "Media finished")
+        return self._console_action(request, hash, "finish")
 
-    @extend_schema(
-        summary="Console: soft-delete a row (the delete action)",
-        parameters=[HASH_PARAMETER, IF_MATCH_HEADER, ETAG_HEADER],
-        request=None,
-        responses={200: ConsoleDoneSerializer, **CONSOLE_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["patch"],
-        url_path="soft_delete",
-        url_name="console-soft-delete",
-        **WRITE,
-    )
+    @console_route("soft_delete")
     def console_soft_delete(self, request, hash=None):
         """The pipeline console's route for the `delete` action (409 when already deleted)."""
-        return self._console_action(request, hash, "delete", "Media soft-deleted")
+        return self._console_action(request, hash, "soft_delete")
 
-    def _console_action(self, request, hash, name, message):
+    def _console_action(self, request, hash, route):
+        name, message = CONSOLE_ACTIONS[route]
         media = media_act(hash=_path_hash(hash), action=name, **_one_row(request))
         return self._done(message, media, console=True)
 
