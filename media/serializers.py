@@ -350,6 +350,11 @@ class BulkSerializer(ActionBodySerializer):
             raise serializers.ValidationError(
                 {"expected_count": "expected_count goes with filter, not with hashes."}
             )
+        strangers = set(attrs.get("if_match", {})) - set(attrs.get("hashes", {}))
+        if "hashes" in attrs and strangers:
+            raise serializers.ValidationError(
+                {"if_match": f"{min(strangers)} is not one of the batch's hashes."}
+            )
         return attrs
 
 

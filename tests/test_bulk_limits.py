@@ -219,3 +219,16 @@ def test_two_batches_over_the_same_rows_in_opposite_orders_both_succeed(
     assert finals in ({("ingested", "override")}, {("rejected", "rejected")})
     batches = Counter(record.batch_id for record in history())
     assert sorted(batches.values()) == [300, 300]
+
+
+def test_if_match_naming_a_row_outside_the_batch_answers_400(operator_client, make_media):
+    row = row_in(make_media, **PARSED)
+
+    response = bulk(
+        operator_client,
+        {"action": "override", "hashes": [row.hash], "if_match": {HASH: '"1-2"'}},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {"if_match": [f"{HASH} is not one of the batch's hashes."]}
+    assert state(row.hash)["rejection_status"] == "unfiltered"

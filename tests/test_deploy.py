@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 VITE = "http://localhost:5173"
 AUTH_DISABLED_WARNING = (
-    "AUTH_DISABLED is on: anyone who can reach this service can change rejection statuses, "
-    "recorded as 'anonymous'."
+    "AUTH_DISABLED is on: anyone who can reach this service can change rejection statuses "
+    "and run the operator actions, recorded as 'anonymous'."
 )
 SETUP = "import django; django.setup()"
 SHOW_SETTINGS = """
