@@ -60,8 +60,12 @@ run: install
 	$(MANAGE) check --database default; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# The suite in parallel (pytest-xdist, one worker per core), then the tests that
+# need the PostgreSQL cluster to themselves (marker `exclusive`: the read cache's
+# snapshot moves with any commit in the cluster). PYTEST_ARGS reach both runs.
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto -m "not exclusive" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m exclusive $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -192,6 +192,10 @@ X_FRAME_OPTIONS = "DENY"
 # open service (and logs a warning at start-up).
 AUTH_DISABLED = env.bool("AUTH_DISABLED", default=False)
 READ_AUTH_REQUIRED = env.bool("READ_AUTH_REQUIRED", default=False)
+# A read-only Django admin (history, operators, their tokens) at /rear-diff/admin/,
+# for staff users; off unless set. The app is always installed, so its table
+# exists whether or not the admin is served.
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=False)
 OPERATORS_GROUP = "operators"
 # API tokens (django-rest-knox): the database keeps only a SHA-512 digest of
 # each key, so a dump hands out no token. TOKEN_TTL (seconds, or a duration
@@ -216,6 +220,7 @@ LOGOUT_REDIRECT_URL = "/rear-diff/"
 # APPS
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -380,6 +385,8 @@ SPECTACULAR_SETTINGS = {
         "PipelineStatusEnum": "media.models.PipelineStatus",
         "RejectionStatusEnum": "media.models.RejectionStatus",
         "RssSourceEnum": "media.models.RssSource",
+        "ActionEnum": "media.actions.ACTION_NAMES",
+        "HistoryActionEnum": "media.actions.HISTORY_ACTIONS",
     },
 }
 

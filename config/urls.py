@@ -1,5 +1,7 @@
 """Everything lives under /rear-diff/."""
 
+from django.conf import settings
+from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -28,6 +30,10 @@ urlpatterns = [
         name="redoc",
     ),
 ]
+
+# The read-only admin (media/admin.py), only where it is switched on.
+if settings.ADMIN_ENABLED:
+    urlpatterns.append(path("rear-diff/admin/", admin.site.urls))
 
 # Errors outside DRF's views (unknown paths, crashes in middleware) answer JSON too.
 handler400 = "media.exceptions.bad_request"

@@ -19,11 +19,11 @@ class MediaConfig(AppConfig):
         # which must exist before migrate creates django_migrations in it.
         pre_migrate.connect(ddl.create_django_schema, sender=self)
         # After auth's create_permissions (connected first): the group that
-        # carries media.change_rejection_status.
+        # carries the operators' permissions.
         post_migrate.connect(ensure_operators_group, sender=self)
 
         if settings.AUTH_DISABLED:
             logger.warning(
                 "AUTH_DISABLED is on: anyone who can reach this service can change "
-                "rejection statuses, recorded as 'anonymous'."
+                "rejection statuses and run the operator actions, recorded as 'anonymous'."
             )

@@ -88,6 +88,57 @@ class PreconditionFailed(MediaError):
         )
 
 
+class InvalidTransition(MediaError):
+    """The row's state does not allow the action; `details` say what it is and what is needed."""
+
+    status_code = status.HTTP_409_CONFLICT
+    title = "Invalid transition"
+
+    def __init__(self, hash_value, *, details):
+        super().__init__(
+            f"{details['action']} is not allowed on media {hash_value}: it needs "
+            f"{details['needs']}. Nothing was changed.",
+            details=details,
+        )
+
+
+class NotSupported(MediaError):
+    status_code = status.HTTP_409_CONFLICT
+    title = "Not supported by this table"
+
+
+class CountChanged(MediaError):
+    status_code = status.HTTP_409_CONFLICT
+    title = "Count changed"
+
+    def __init__(self, *, expected, found):
+        super().__init__(
+            f"The filter matches {found} rows now, not the {expected} expected; nothing was "
+            "changed. Count again and resend.",
+            details={"expected_count": expected, "count": found},
+        )
+
+
+class TooManyRows(MediaError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    title = "Invalid request"
+
+
+class BatchRefused(MediaError):
+    """A bulk request of which some rows refused: nothing was written; one result per row."""
+
+    status_code = status.HTTP_409_CONFLICT
+    title = "Batch refused"
+
+    def __init__(self, results):
+        refused = sum(1 for result in results if result["status"] != 200)
+        super().__init__(
+            f"{refused} of {len(results)} rows refused the action; nothing was changed. "
+            "See each row's result."
+        )
+        self.results = results
+
+
 class RequestTooLarge(MediaError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     title = "Request body too large"
@@ -98,10 +149,16 @@ class QueryTimeout(MediaError):
     title = "Query timeout"
 
 
-def error_body(shape, title, text, *, details=None, request_id=None) -> dict:
-    """The body of an error in `shape`; `details` and `request_id` only when given."""
+def error_body(shape, title, text, *, details=None, request_id=None, results=None) -> dict:
+    """The body of an error in `shape`; `details`, `request_id` and `results` only when given."""
     if shape == ErrorShape.COMMAND:
-        body = {"success": False, "error": title, "message": text, "details": details}
+        body = {
+            "success": False,
+            "error": title,
+            "message": text,
+            "details": details,
+            "results": results,
+        }
         serializer = CommandErrorSerializer
     else:
         body = {"error": title, "details": text if details is None else details}
@@ -121,6 +178,13 @@ def _messages(detail):
     if isinstance(detail, list):
         return [message for item in detail for message in _messages(item)]
     return [str(detail)]
+
+
+def _string_keys(detail):
+    """JSON object keys are strings: a list's errors are keyed by item index (`hashes.3`)."""
+    if isinstance(detail, dict):
+        return {str(key): _string_keys(value) for key, value in detail.items()}
+    return detail
 
 
 def _codes(codes):
@@ -161,7 +225,13 @@ def exception_handler(exc, context):
     title = _title(exc, response.status_text)
     if shape == ErrorShape.COMMAND:
         details = exc.detail if isinstance(exc.detail, dict) else getattr(exc, "details", None)
-        response.data = error_body(shape, title, " ".join(_messages(exc.detail)), details=details)
+        response.data = error_body(
+            shape,
+            title,
+            " ".join(_messages(exc.detail)),
+            details=_string_keys(details),
+            results=getattr(exc, "results", None),
+        )
     else:
         response.data = error_body(shape, title, exc.detail, details=getattr(exc, "details", None))
     return response

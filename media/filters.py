@@ -7,16 +7,21 @@ columns, and a filter on a column the table lacks is refused by name.
 https://django-filter.readthedocs.io/en/stable/guide/usage.html
 """
 
+from datetime import UTC
+
 from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django_filters import rest_framework as filters
+from django_filters.fields import BaseCSVField, ChoiceField, IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
+from media.actions import HISTORY_ACTIONS
 from media.layout import ENUM_FILTER_COLUMNS, TableLayout
 from media.models import (
     HASH_PATTERN_ECMA,
     HASH_REGEX,
     Media,
+    MediaChange,
     MediaType,
     PipelineStatus,
     RejectionStatus,
@@ -73,6 +78,43 @@ class HashFormField(forms.RegexField):
 
 class HashFilter(filters.CharFilter):
     field_class = HashFormField
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, in UTC: PostgreSQL refuses offsets beyond 15:59 that Python takes."""
+
+    default_error_messages = {
+        "invalid": "Enter an ISO 8601 date and time, e.g. 2025-05-07T20:33:57Z."
+    }
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        try:
+            return None if parsed is None else parsed.astimezone(UTC)
+        except OverflowError as exc:  # out of Python's years once in UTC
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+class EnumSetField(BaseCSVField, ChoiceField):
+    """Comma-separated labels, each a valid choice; an empty item is refused, not matched."""
+
+    default_error_messages = {"empty_item": "Give labels separated by commas, none of them empty."}
+
+    def clean(self, value):
+        values = super().clean(value)
+        if values and any(item in self.empty_values for item in values):
+            raise forms.ValidationError(self.error_messages["empty_item"], code="empty_item")
+        return values
+
+
+class EnumSetFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    """An enum filter taking a set: `pipeline_status=downloading,downloaded`."""
+
+    base_field_class = EnumSetField
 
 
 class UnavailableField(forms.CharField):
@@ -141,20 +183,23 @@ class ListQueryForm(PageForm):
     """The list's form: the FilterSet adds its filters to limit, offset and the strict checks."""
 
 
-class LiveTableFilterSet(filters.FilterSet):
+class PagedFilterSet(filters.FilterSet):
+    """A FilterSet whose form also pages: its limit and offset page rather than filter."""
+
+    def filter_queryset(self, queryset):
+        # Every filter, given or not (sort and soft delete apply their defaults).
+        for name, filter_ in self.filters.items():
+            queryset = filter_.filter(queryset, self.form.cleaned_data.get(name))
+        return queryset
+
+
+class LiveTableFilterSet(PagedFilterSet):
     """A FilterSet over the media table as it is now (the layout the request is served with)."""
 
     def __init__(self, data=None, queryset=None, *, layout: TableLayout, **kwargs):
         self.layout = layout
         super().__init__(data, queryset, **kwargs)
         adapt_to_layout(self.filters, layout)
-
-    def filter_queryset(self, queryset):
-        # Every filter, given or not (sort and soft delete apply their defaults);
-        # the form's limit and offset page rather than filter.
-        for name, filter_ in self.filters.items():
-            queryset = filter_.filter(queryset, self.form.cleaned_data.get(name))
-        return queryset
 
 
 INCLUDE_DELETED_HELP = (
@@ -169,15 +214,24 @@ class ItemQueryForm(StrictQueryForm):
     include_deleted = StrictBooleanField(required=False, help_text=INCLUDE_DELETED_HELP)
 
 
+def _range_help(column: str, side: str) -> str:
+    bound = "at or after" if side == "after" else "before"
+    return f"Rows whose {column} is {bound} this ISO 8601 time (e.g. 2025-05-07T20:33:57Z)."
+
+
 class MediaFilter(LiveTableFilterSet):
     # The declared choices are every label the table's generations have had
     # (the OpenAPI schema's enums); a request may use the live table's labels.
-    media_type = filters.ChoiceFilter(choices=MediaType.choices, help_text="Exact media type.")
-    pipeline_status = filters.ChoiceFilter(
-        choices=PipelineStatus.choices, help_text="Exact pipeline status."
+    media_type = EnumSetFilter(
+        choices=MediaType.choices, help_text="Media types, comma-separated (any of them)."
     )
-    rejection_status = filters.ChoiceFilter(
-        choices=RejectionStatus.choices, help_text="Exact rejection status."
+    pipeline_status = EnumSetFilter(
+        choices=PipelineStatus.choices,
+        help_text="Pipeline statuses, comma-separated (any of them): `downloading,downloaded`.",
+    )
+    rejection_status = EnumSetFilter(
+        choices=RejectionStatus.choices,
+        help_text="Rejection statuses, comma-separated (any of them).",
     )
     error_status = StrictBooleanFilter(help_text="`true` or `false`.")
     # The schemas say what the form fields enforce, so generated clients know too
@@ -199,6 +253,20 @@ class MediaFilter(LiveTableFilterSet):
             "description": "Case-insensitive substring of the title.",
         }
     )(filters.CharFilter(lookup_expr="icontains", max_length=255))
+    # Half-open ranges: `after` includes its time, `before` does not, so
+    # consecutive ranges never count a row twice.
+    created_after = UtcDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text=_range_help("created_at", "after")
+    )
+    created_before = UtcDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text=_range_help("created_at", "before")
+    )
+    updated_after = UtcDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text=_range_help("updated_at", "after")
+    )
+    updated_before = UtcDateTimeFilter(
+        field_name="updated_at", lookup_expr="lt", help_text=_range_help("updated_at", "before")
+    )
     include_deleted = SoftDeleteFilter(help_text=INCLUDE_DELETED_HELP)
     sort_by = SortFilter(
         choices=[(name, name) for name in KNOWN_SCALAR_COLUMNS],
@@ -218,6 +286,68 @@ class MediaFilter(LiveTableFilterSet):
         form = ListQueryForm
 
 
+# What GET /rear-diff/media/facets counts by default, and all it can count.
+FACET_FIELDS = ("pipeline_status", "rejection_status", "media_type", "error_status")
+
+
+class FacetFieldsFilter(EnumSetFilter):
+    """`fields`: the columns to count by; validated here, counted by media.selectors."""
+
+    def filter(self, qs, value):
+        return qs
+
+
+class FacetFilter(MediaFilter):
+    """The facets' parameters: the columns to count, and any of the list's filters."""
+
+    fields = FacetFieldsFilter(
+        choices=[(name, name) for name in FACET_FIELDS],
+        error_messages={"invalid_choice": one_of(FACET_FIELDS)},
+        help_text="The columns to count by, comma-separated (default: all of "
+        + ", ".join(FACET_FIELDS)
+        + ").",
+    )
+
+
+class HistoryQueryForm(PageForm):
+    """The history's form: its filters, limit, offset and the strict checks."""
+
+
+class MediaChangeFilter(PagedFilterSet):
+    """GET /rear-diff/history: every write, filtered; newest first."""
+
+    hash = extend_schema_field(
+        {
+            "type": "string",
+            "pattern": HASH_PATTERN_ECMA,
+            "description": "The row's info-hash (40 hex digits, any case).",
+        }
+    )(HashFilter(field_name="media_hash"))
+    action = filters.ChoiceFilter(
+        choices=[(name, name) for name in HISTORY_ACTIONS],
+        error_messages={"invalid_choice": one_of(HISTORY_ACTIONS)},
+        help_text="`rejection-status` (the PATCH), `pipeline` (the console's route) or an "
+        "action's name.",
+    )
+    changed_by = extend_schema_field(
+        {"type": "string", "maxLength": 150, "description": "The username (or `anonymous`)."}
+    )(filters.CharFilter(field_name="changed_by_name", max_length=150))
+    batch_id = filters.UUIDFilter(help_text="The batch id a bulk request answered.")
+    since = UtcDateTimeFilter(
+        field_name="changed_at",
+        lookup_expr="gte",
+        help_text="Writes at or after this ISO 8601 time.",
+    )
+    until = UtcDateTimeFilter(
+        field_name="changed_at", lookup_expr="lt", help_text="Writes before this ISO 8601 time."
+    )
+
+    class Meta:
+        model = MediaChange
+        fields = []
+        form = HistoryQueryForm
+
+
 def adapt_to_layout(declared: dict, layout: TableLayout) -> None:
     """Adapt a FilterSet's filters (its per-instance copies) to the live table."""
     for filter_ in declared.values():
@@ -225,7 +355,7 @@ def adapt_to_layout(declared: dict, layout: TableLayout) -> None:
         filter_.__dict__.pop("_field", None)
     for name, filter_ in list(declared.items()):
         column = getattr(filter_, "field_name", name)
-        if isinstance(filter_, SoftDeleteFilter | SortFilter | SortOrderFilter):
+        if isinstance(filter_, SoftDeleteFilter | SortFilter | SortOrderFilter | FacetFieldsFilter):
             continue
         if column not in layout.media:
             declared[name] = UnavailableFilter(

@@ -170,8 +170,11 @@ class Media(models.Model):
         db_table = table_name("media")
         ordering = ["-created_at", "-hash"]
         verbose_name_plural = "media"
-        # The one write the service makes; the group `operators` carries it.
-        permissions = [("change_rejection_status", "Can change the rejection status of media")]
+        # The service's writes; the group `operators` carries both.
+        permissions = [
+            ("change_rejection_status", "Can change the rejection status of media"),
+            ("change_pipeline_status", "Can steer media through the pipeline (operator actions)"),
+        ]
 
     def __str__(self):
         return f"{self.hash} {self.media_title or self.original_title}"
@@ -211,23 +214,35 @@ def row_etag(version: str, updated_at) -> str:
     return f'"{version}{stamp}"'
 
 
-class RejectionStatusChange(models.Model):
-    """One rejection-status change made through the service: who, when, from what to what.
+class MediaChange(models.Model):
+    """One write to a media row made through the service: what, which columns, why, who, when.
 
     Lives in the service's own schema (DJANGO_SCHEMA), written in the same
-    transaction as the change it records.
+    transaction as the change it records. Records made before the history grew
+    (RejectionStatusChange, migration 0005) keep their fields; their `changes`
+    hold the rejection status only.
     """
 
     media_hash = models.CharField(max_length=40)
+    # `rejection-status` (the PATCH), `pipeline` (the console's route), or an action name.
+    action = models.CharField(max_length=32)
+    # The row's rejection_status before and after the write, whatever the write was.
     old_status = models.CharField(max_length=63, choices=RejectionStatus.choices)
     new_status = models.CharField(max_length=63, choices=RejectionStatus.choices)
+    # Every column whose value changed, as the database holds it after its
+    # triggers: {column: {"old": value, "new": value}}, values as the item serves them.
+    changes = models.JSONField(default=dict)
+    reason = models.TextField(blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    # The bulk request this write was part of; null for a single write.
+    batch_id = models.UUIDField(null=True, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The username at the time (kept when the user is deleted), or "anonymous"
     # when AUTH_DISABLED lets anyone write.
     changed_by_name = models.CharField(max_length=150)
-    # The row's updated_at after the change (the table's trigger sets it).
+    # The write's transaction time: what trigger 1 writes into updated_at.
     changed_at = models.DateTimeField()
     request_id = models.CharField(max_length=64, blank=True)
 
@@ -235,9 +250,11 @@ class RejectionStatusChange(models.Model):
         # Newest first by id: ids are taken while the row is locked, so they follow
         # commit order; changed_at (the writer's transaction start) need not.
         ordering = ["-id"]
-        indexes = [models.Index(fields=["media_hash", "-id"], name="media_change_hash_idx")]
+        indexes = [
+            models.Index(fields=["media_hash", "-id"], name="media_change_hash_idx"),
+            models.Index(fields=["batch_id"], name="media_change_batch_idx"),
+            models.Index(fields=["changed_at"], name="media_change_at_idx"),
+        ]
 
     def __str__(self):
-        return (
-            f"{self.media_hash}: {self.old_status} -> {self.new_status} by {self.changed_by_name}"
-        )
+        return f"{self.media_hash}: {self.action} by {self.changed_by_name}"

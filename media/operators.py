@@ -1,4 +1,4 @@
-"""Operators: the users allowed to change rejection statuses, and their API tokens."""
+"""Operators: the users allowed to change rejection statuses and steer rows, and their tokens."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,14 +15,18 @@ class TokenExists(Exception):
     """The user already has a token: its key was shown once, when it was issued."""
 
 
+# What an operator may do: change rejection statuses, and steer rows with the actions.
+OPERATOR_PERMISSIONS = ("change_rejection_status", "change_pipeline_status")
+
+
 def ensure_operators_group(**kwargs) -> Group:
-    """The `operators` group with media.change_rejection_status (post_migrate; idempotent)."""
+    """The `operators` group with the operators' permissions (post_migrate; idempotent)."""
     using = kwargs.get("using", "default")
     group, _ = Group.objects.using(using).get_or_create(name=settings.OPERATORS_GROUP)
-    permission = Permission.objects.using(using).get(
-        content_type__app_label="media", codename="change_rejection_status"
+    permissions = Permission.objects.using(using).filter(
+        content_type__app_label="media", codename__in=OPERATOR_PERMISSIONS
     )
-    group.permissions.add(permission)
+    group.permissions.add(*permissions)
     return group
 
 

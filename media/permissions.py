@@ -8,12 +8,16 @@ from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 CHANGE_REJECTION_STATUS = "media.change_rejection_status"
+# The operator actions, the bulk and the console's routes.
+CHANGE_PIPELINE_STATUS = "media.change_pipeline_status"
 
 
 class MediaAccess(BasePermission):
-    """Reads: open unless READ_AUTH_REQUIRED. Writes: media.change_rejection_status.
+    """Reads: open unless READ_AUTH_REQUIRED. Writes: the view's `write_permission`.
 
-    AUTH_DISABLED opens everything, as the earlier service was.
+    A write action names its permission through @action's initkwargs (default
+    media.change_rejection_status). AUTH_DISABLED opens everything, as the
+    earlier service was.
     """
 
     def has_permission(self, request, view):
@@ -22,4 +26,4 @@ class MediaAccess(BasePermission):
             return True
         if request.method in SAFE_METHODS:
             return not settings.READ_AUTH_REQUIRED or request.user.is_authenticated
-        return request.user.has_perm(CHANGE_REJECTION_STATUS)
+        return request.user.has_perm(getattr(view, "write_permission", CHANGE_REJECTION_STATUS))

@@ -11,14 +11,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.expressions import RawSQL
+from rest_framework.exceptions import ValidationError
 
 from media.exceptions import MediaNotFound
-from media.filters import MediaFilter
+from media.filters import FACET_FIELDS, FacetFilter, MediaChangeFilter, MediaFilter
 from media.layout import TableLayout, follows_layout
-from media.models import HASH_REGEX, Media, Training, row_etag
-from media.pagination import Page, validated
+from media.models import HASH_REGEX, Media, MediaChange, Training, row_etag
+from media.pagination import Page, page_of, validated
 
 # offset + limit beyond which a page sorts keys only, then reads its rows by
 # key (a deferred join). Near the top PostgreSQL's bounded sort of whole rows is
@@ -103,6 +104,60 @@ def media_probe(*, layout: TableLayout) -> None:
     filterset = MediaFilter({}, queryset=Media.objects.all(), layout=layout)
     with read_transaction():
         _items(list(filterset.qs.order_by().values(*layout.media_columns)[:1]), layout)
+
+
+def media_served(*, rows: list[dict], layout: TableLayout) -> list[MediaRow]:
+    """Rows of media columns with their `row_version` (a write's re-read) as served, with ETags.
+
+    Keys that are not columns of the table (the version, the write's time) are left out.
+    """
+    columns = [{key: row[key] for key in layout.media_columns} for row in rows]
+    return [
+        MediaRow(item=item, etag=row_etag(row["row_version"], row.get("updated_at")))
+        for row, item in zip(rows, _items(columns, layout), strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Facets:
+    total: int
+    facets: dict[str, list[dict]]  # column -> [{"value": ..., "count": ...}] in label order
+    snapshot: str = ""  # the database snapshot they were counted under
+
+
+@follows_layout
+def media_facets(*, query: Mapping, layout: TableLayout) -> Facets:
+    """Counts of the filtered rows per value of each asked column, zeros included.
+
+    One statement: the rows grouped by the combination of the asked columns (a
+    few hundred groups at most), summed here per column. PostgreSQL counts the
+    combinations in one pass, in parallel where it can, like a COUNT(*) would.
+    """
+    filterset = FacetFilter(query, queryset=Media.objects.all(), layout=layout)
+    fields = validated(filterset.form)["fields"] or [
+        name for name in FACET_FIELDS if name in layout.media
+    ]
+    absent = [name for name in fields if name not in layout.media]
+    if absent:
+        raise ValidationError({"fields": [f"The media table has no column {absent[0]}."]})
+    with read_transaction() as snapshot:
+        groups = list(filterset.qs.order_by().values(*fields).annotate(rows=Count("*")))
+    facets = {}
+    for name in dict.fromkeys(fields):
+        values = layout.labels(name) or (True, False)
+        counts = dict.fromkeys(values, 0)
+        for group in groups:
+            counts[group[name]] = counts.get(group[name], 0) + group["rows"]
+        facets[name] = [{"value": value, "count": count} for value, count in counts.items()]
+    return Facets(sum(group["rows"] for group in groups), facets, snapshot)
+
+
+def media_change_list(*, query: Mapping) -> Page:
+    """A page of the history (every write made through the service), newest first, filtered."""
+    filterset = MediaChangeFilter(query, queryset=MediaChange.objects.all())
+    params = validated(filterset.form)
+    with read_transaction():
+        return page_of(filterset.qs, limit=params["limit"], offset=params["offset"])
 
 
 def _page_rows(queryset: QuerySet, layout: TableLayout, *, limit: int, offset: int) -> list:

@@ -3,7 +3,7 @@
 from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
-from media.views import HealthView, MediaViewSet, ReadinessView
+from media.views import HealthView, HistoryViewSet, MediaViewSet, ReadinessView
 
 
 class OptionalSlashRouter(DefaultRouter):
@@ -16,6 +16,7 @@ class OptionalSlashRouter(DefaultRouter):
 
 router = OptionalSlashRouter()
 router.register("media", MediaViewSet, basename="media")
+router.register("history", HistoryViewSet, basename="history")
 
 urlpatterns = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),

@@ -1,4 +1,5 @@
-"""The media endpoints: list, retrieve by hash, the rejection-status command, its history."""
+"""The media endpoints: list, retrieve, facets, the rejection-status PATCH, the operator actions
+and their bulk, the console's routes, the histories, health."""
 
 import time
 
@@ -20,23 +21,45 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from media.exceptions import ErrorShape
-from media.filters import INCLUDE_DELETED_HELP, ItemQueryForm, MediaFilter
+from media.actions import ACTIONS, MAX_BATCH
+from media.exceptions import ErrorShape, MediaNotFound
+from media.filters import (
+    INCLUDE_DELETED_HELP,
+    FacetFilter,
+    ItemQueryForm,
+    MediaChangeFilter,
+    MediaFilter,
+)
 from media.layout import current_layout
-from media.models import HASH_PATTERN_ECMA, Media, RejectionStatusChange
+from media.models import HASH_PATTERN_ECMA, HASH_REGEX, Media, MediaChange
 from media.pagination import validated
+from media.permissions import CHANGE_PIPELINE_STATUS, CHANGE_REJECTION_STATUS
 from media.read_cache import Read, cached_read, read_cache
-from media.selectors import media_get, media_list, media_probe
+from media.selectors import media_change_list, media_facets, media_get, media_list, media_probe
 from media.serializers import (
+    ActionBodySerializer,
+    ActionDescriptionSerializer,
+    ActionDoneSerializer,
+    BulkResponseSerializer,
+    BulkSerializer,
     CommandErrorSerializer,
+    ConsoleDoneSerializer,
     ErrorSerializer,
+    FacetsSerializer,
+    MediaChangeSerializer,
+    MediaItemSerializer,
     MediaSerializer,
-    RejectionStatusChangeSerializer,
+    PipelineStateUpdateSerializer,
     RejectionStatusUpdatedSerializer,
     RejectionStatusUpdateSerializer,
     TableLayoutSerializer,
 )
-from media.services import media_set_rejection_status
+from media.services import (
+    media_act,
+    media_bulk_act,
+    media_set_pipeline_state,
+    media_set_rejection_status,
+)
 from media.throttling import WriteRateThrottle
 
 HASH_PARAMETER = OpenApiParameter(
@@ -86,6 +109,88 @@ def _errors(serializer, descriptions):
     }
 
 
+ACTION_PARAMETER = OpenApiParameter(
+    "name",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    enum=list(ACTIONS),
+    description="The action (GET /rear-diff/media/actions describes each).",
+)
+# What every write through the operator actions shares: the command error
+# shape, no list machinery, the write throttle, the operators' permission.
+WRITE = {
+    "error_shape": ErrorShape.COMMAND,
+    "filterset_class": None,
+    "pagination_class": None,
+    "throttle_classes": [AnonRateThrottle, WriteRateThrottle],
+    "write_permission": CHANGE_PIPELINE_STATUS,
+}
+
+
+def write_errors(permission: str) -> dict:
+    """What any write may answer besides its own 400s and 409s."""
+    return {
+        401: "Credentials are missing or invalid.",
+        403: f"The user lacks the permission {permission}.",
+        404: "No row has this hash.",
+        412: "If-Match no longer matches the row's ETag; nothing was changed.",
+        413: "The body is larger than MAX_BODY_BYTES.",
+        415: "The body is not application/json.",
+        429: "Too many writes by this user; see Retry-After.",
+        500: "The database failed; nothing was changed.",
+        503: "Query timeout; nothing was changed.",
+    }
+
+
+WRITE_ERRORS = write_errors(CHANGE_PIPELINE_STATUS)
+ACTION_ERRORS = _errors(
+    CommandErrorSerializer,
+    {
+        400: "Unknown action, no reason for reject, an over-long reason or note, or a "
+        "malformed body.",
+        409: "Invalid transition (`details`: the row's state and what the action needs), "
+        "Not supported by this table, or Media deleted; nothing was changed.",
+        **WRITE_ERRORS,
+    },
+)
+CONSOLE_ERRORS = _errors(
+    CommandErrorSerializer,
+    {
+        400: "A malformed body, a label the table does not have, or the body's hash differs "
+        "from the path's.",
+        409: "Invalid transition, Not supported by this table, or Media deleted; nothing was "
+        "changed.",
+        **WRITE_ERRORS,
+    },
+)
+
+# The console's routes that are actions: route -> (action, the 200's message).
+CONSOLE_ACTIONS = {
+    "approve": ("approve", "Media approved"),
+    "finish": ("complete", "Media finished"),
+    "soft_delete": ("delete", "Media soft-deleted"),
+}
+
+
+def console_route(route: str):
+    """Route and document PATCH .../{hash}/<route>, the console's name for an action."""
+    name = CONSOLE_ACTIONS[route][0]
+    routed = action(
+        detail=True,
+        methods=["patch"],
+        url_path=route,
+        url_name=f"console-{route.replace('_', '-')}",
+        **WRITE,
+    )
+    documented = extend_schema(
+        summary=f"Console: the {name} action",
+        parameters=[HASH_PARAMETER, IF_MATCH_HEADER, ETAG_HEADER],
+        request=None,
+        responses={200: ConsoleDoneSerializer, **CONSOLE_ERRORS},
+    )
+    return lambda method: documented(routed(method))
+
+
 READ_ERRORS = _errors(
     ErrorSerializer,
     {
@@ -112,7 +217,7 @@ READ_ERRORS = _errors(
         summary="Get one media row",
         parameters=[HASH_PARAMETER, INCLUDE_DELETED_PARAMETER, IF_NONE_MATCH_HEADER, ETAG_HEADER],
         responses={
-            200: MediaSerializer,
+            200: MediaItemSerializer,
             304: NOT_MODIFIED,
             **_errors(
                 ErrorSerializer,
@@ -145,6 +250,14 @@ class MediaViewSet(viewsets.GenericViewSet):
     # a malformed hash gets the endpoint's own error shape, not a routing 404.
     lookup_value_regex = "[^/]+"
     error_shape = ErrorShape.READ
+    # The permission a write needs (media.permissions.MediaAccess); actions set their own.
+    write_permission = CHANGE_REJECTION_STATUS
+
+    def get_serializer_class(self):
+        # An item carries allowed_actions; a list item keeps the contract's keys only.
+        if self.action == "retrieve":
+            return MediaItemSerializer
+        return super().get_serializer_class()
 
     def list(self, request):
         def compute():
@@ -199,16 +312,8 @@ class MediaViewSet(viewsets.GenericViewSet):
             **_errors(
                 CommandErrorSerializer,
                 {
-                    401: "Credentials are missing or invalid.",
-                    403: "The user lacks the permission media.change_rejection_status.",
-                    404: "No row has this hash.",
+                    **write_errors(CHANGE_REJECTION_STATUS),
                     409: "The row is soft-deleted (Media deleted); nothing was changed.",
-                    412: "If-Match no longer matches the row's ETag; nothing was changed.",
-                    413: "The body is larger than MAX_BODY_BYTES.",
-                    415: "The body is not application/json.",
-                    429: "Too many writes by this user; see Retry-After.",
-                    500: "The database failed; nothing was changed.",
-                    503: "Query timeout; nothing was changed.",
                 },
             ),
         },
@@ -260,7 +365,7 @@ class MediaViewSet(viewsets.GenericViewSet):
         summary="History of a row's rejection status",
         parameters=[HASH_PARAMETER],
         responses={
-            200: RejectionStatusChangeSerializer(many=True),
+            200: MediaChangeSerializer(many=True),
             **_errors(
                 ErrorSerializer, {400: "limit or offset is invalid.", 404: "No row has this hash."}
             ),
@@ -271,12 +376,12 @@ class MediaViewSet(viewsets.GenericViewSet):
         detail=True,
         methods=["get"],
         filterset_class=None,
-        serializer_class=RejectionStatusChangeSerializer,
+        serializer_class=MediaChangeSerializer,
     )
     def history(self, request, hash=None):
         """The rejection-status changes made through this service, newest first."""
         row = media_get(hash=hash, include_deleted=True)
-        changes = RejectionStatusChange.objects.filter(media_hash=row.item["hash"])
+        changes = MediaChange.objects.filter(media_hash=row.item["hash"])
         page = self.paginate_queryset(changes)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -291,6 +396,232 @@ class MediaViewSet(viewsets.GenericViewSet):
         the pipeline migrates it; `read_at` says when it last read it.
         """
         return Response(TableLayoutSerializer(current_layout()).data)
+
+    @extend_schema(
+        summary="The operator actions",
+        responses={
+            200: inline_serializer("ActionList", {"data": ActionDescriptionSerializer(many=True)}),
+            **READ_ERRORS,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="actions",
+        url_name="actions",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def action_table(self, request):
+        """Every action: what it sets, the states it allows it from, whether this table can.
+
+        The same table decides what POST .../actions/{name} and the bulk allow
+        and what an item's `allowed_actions` lists.
+        """
+        context = {"layout": current_layout()}
+        data = ActionDescriptionSerializer(ACTIONS.values(), many=True, context=context).data
+        return Response({"data": data})
+
+    @extend_schema(
+        summary="Run an operator action on one row",
+        parameters=[HASH_PARAMETER, ACTION_PARAMETER, IF_MATCH_HEADER, ETAG_HEADER],
+        request=ActionBodySerializer,
+        responses={200: ActionDoneSerializer, **ACTION_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"actions/(?P<name>[^/]+)",
+        url_name="action",
+        **WRITE,
+    )
+    def act(self, request, hash=None, name=None):
+        """Run the action `name` on the row: one validated change, recorded in the history.
+
+        Needs the permission `media.change_pipeline_status` (group `operators`).
+        Body (optional): `reason` (required by `reject`) and `note`. A refused
+        transition answers 409 `Invalid transition` with the row's state and
+        what the action needs; nothing changes. The answer carries the row as
+        the database holds it after its triggers, with its new ETag.
+        """
+        body = ActionBodySerializer(data=request.data, context={"action": name})
+        body.is_valid(raise_exception=True)
+        media = media_act(
+            hash=_path_hash(hash), action=name, **body.validated_data, **_one_row(request)
+        )
+        return self._done(f"Action {name} applied", media)
+
+    @extend_schema(
+        summary="Run an operator action on many rows, all or nothing",
+        request=BulkSerializer,
+        responses={
+            200: BulkResponseSerializer,
+            **ACTION_ERRORS,
+            400: OpenApiResponse(
+                CommandErrorSerializer,
+                description="A malformed body, a bad filter, a filter matching more than "
+                f"{MAX_BATCH:,} rows.",
+            ),
+            409: OpenApiResponse(
+                CommandErrorSerializer,
+                description="Some row refused (`results`: one per row), the count changed, or "
+                "the table does not support the action; nothing was changed.",
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"], **WRITE)
+    def bulk(self, request):
+        """One action on up to 1,000 rows in one transaction: every row changes, or none.
+
+        Give `hashes`, or `filter` (the list's filters) with `expected_count`,
+        the number of rows the operator saw it match. Rows are locked in hash
+        order; `if_match` maps hashes to ETags. `dry_run` answers the rows as
+        they would become and writes nothing. Every row is recorded in the
+        history under the answer's `batch_id`.
+        """
+        body = BulkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        batch = media_bulk_act(**body.validated_data, **_author(request))
+        results = [
+            {"hash": row.item["hash"], "status": 200, "data": row.item} for row in batch.rows
+        ]
+        return Response(
+            BulkResponseSerializer(
+                {
+                    "batch_id": batch.batch_id,
+                    "dry_run": batch.dry_run,
+                    "count": len(results),
+                    "results": results,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        summary="Count rows per status",
+        filters=True,  # not a list, but it takes the list's filters: document them
+        parameters=[IF_NONE_MATCH_HEADER, LIST_ETAG_HEADER],
+        responses={
+            200: FacetsSerializer,
+            304: NOT_MODIFIED,
+            **_errors(ErrorSerializer, {400: "An unknown field or a bad filter."}),
+            **READ_ERRORS,
+        },
+    )
+    @action(detail=False, methods=["get"], filterset_class=FacetFilter, pagination_class=None)
+    def facets(self, request):
+        """Counts of the filtered, non-deleted rows per value of each field, in one query.
+
+        Every live label is listed, with 0 where no row has it. Takes any of
+        the list's filters (its paging and sort parameters change nothing).
+        """
+
+        def compute():
+            facets = media_facets(query=request.query_params)
+            return Read(FacetsSerializer(facets).data, facets.snapshot)
+
+        return cached_read(request, compute)
+
+    @extend_schema(
+        summary="Console: set a row's state columns",
+        parameters=[HASH_PARAMETER, IF_MATCH_HEADER, ETAG_HEADER],
+        request=PipelineStateUpdateSerializer,
+        responses={200: ConsoleDoneSerializer, **CONSOLE_ERRORS},
+    )
+    @action(
+        detail=True, methods=["patch"], url_path="pipeline", url_name="console-pipeline", **WRITE
+    )
+    def console_pipeline(self, request, hash=None):
+        """The pipeline console's route: set exactly the given columns, no transition rule.
+
+        At least one of `pipeline_status`, `rejection_status`, `error_status`;
+        the body's `hash` repeats the path's. The triggers apply; recorded in
+        the history as `pipeline`.
+        """
+        body = PipelineStateUpdateSerializer(
+            data=request.data, context={"path_hash": hash, "layout": current_layout()}
+        )
+        body.is_valid(raise_exception=True)
+        columns = {k: v for k, v in body.validated_data.items() if k != "hash"}
+        media = media_set_pipeline_state(
+            hash=body.validated_data["hash"], columns=columns, **_one_row(request)
+        )
+        return self._done("Pipeline state updated successfully", media, console=True)
+
+    @console_route("approve")
+    def console_approve(self, request, hash=None):
+        """The pipeline console's route for the `approve` action."""
+        return self._console_action(request, hash, "approve")
+
+    @console_route("finish")
+    def console_finish(self, request, hash=None):
+        """The pipeline console's route for the `complete` action."""
+        return self._console_action(request, hash, "finish")
+
+    @console_route("soft_delete")
+    def console_soft_delete(self, request, hash=None):
+        """The pipeline console's route for the `delete` action (409 when already deleted)."""
+        return self._console_action(request, hash, "soft_delete")
+
+    def _console_action(self, request, hash, route):
+        name, message = CONSOLE_ACTIONS[route]
+        media = media_act(hash=_path_hash(hash), action=name, **_one_row(request))
+        return self._done(message, media, console=True)
+
+    @staticmethod
+    def _done(message, media, *, console=False):
+        body = {"message": message, "data": media.item}
+        serializer = ConsoleDoneSerializer if console else ActionDoneSerializer
+        if console:
+            body["hash"] = media.item["hash"]
+        return Response(serializer(body).data, headers={"ETag": media.etag})
+
+
+def _author(request) -> dict:
+    """Who writes and through which request, as the services record it."""
+    return {"changed_by": request.user, "request_id": get_guid() or ""}
+
+
+def _one_row(request) -> dict:
+    """A one-row write's author, and its If-Match header."""
+    return {**_author(request), "if_match": request.headers.get("If-Match")}
+
+
+def _path_hash(value: str) -> str:
+    """A path's hash as stored (lowercase); a malformed one is absent (404), as for reads."""
+    if not HASH_REGEX.fullmatch(value):
+        raise MediaNotFound(value)
+    return value.lower()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The history of every write",
+        responses={
+            200: MediaChangeSerializer(many=True),
+            **_errors(ErrorSerializer, {400: "A query parameter is invalid."}),
+            **READ_ERRORS,
+        },
+    )
+)
+class HistoryViewSet(viewsets.GenericViewSet):
+    """Every write made through the service, newest first: the action, each column it changed
+    (old and new, after the triggers), the reason and note, the batch, who, when, the request.
+
+    Filters: `hash`, `action`, `changed_by`, `batch_id`, `since`/`until` (ISO
+    8601); paged like the list with `limit`/`offset`.
+    """
+
+    queryset = MediaChange.objects.none()
+    serializer_class = MediaChangeSerializer
+    filterset_class = MediaChangeFilter
+    error_shape = ErrorShape.READ
+
+    def list(self, request):
+        page = media_change_list(query=request.query_params)
+        self.paginator.use(page, request)
+        return self.paginator.get_paginated_response(
+            self.get_serializer(page.items, many=True).data
+        )
 
 
 class ProbeView(APIView):

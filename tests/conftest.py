@@ -28,6 +28,11 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "tables(*generations): run only on these generations of the media table"
     )
+    config.addinivalue_line(
+        "markers",
+        "exclusive: needs the PostgreSQL cluster to itself (no other test commits meanwhile); "
+        "make test runs these after the parallel run",
+    )
 
 
 def pytest_generate_tests(metafunc):

@@ -116,7 +116,10 @@ ARRAY_COLUMNS = {
     "spoken_languages",
 }
 # The keys of a history entry (api-contract.md, "GET /rear-diff/media/{hash}/history").
-HISTORY_KEYS = words("id media_hash old_status new_status changed_by changed_at request_id")
+HISTORY_KEYS = words(
+    "id media_hash action old_status new_status changes reason note batch_id changed_by "
+    "changed_at request_id"
+)
 # The keys G2 reads from atp.training (api-contract.md, "Across the table's generations").
 TRAINING_KEYS = words("genre language rt_score metascore imdb_rating imdb_votes")
 

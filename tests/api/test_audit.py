@@ -9,11 +9,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from tests.support.api import command_error, history_path, patch_json, patch_status
 from tests.support.rows import ABSENT_HASH, LONG_AGO, changes, execute, fetch_row
 
-AUDIT_TABLE = RejectionStatusChange._meta.db_table
+AUDIT_TABLE = MediaChange._meta.db_table
 
 
 # --- one record per successful change ---------------------------------------------
@@ -152,7 +152,7 @@ def test_refused_patch_writes_no_record_and_changes_nothing(
     assert response.status_code == status
     assert response.json()["success"] is False
     assert fetch_row(unfiltered_row.hash) == before
-    assert not RejectionStatusChange.objects.exists()
+    assert not MediaChange.objects.exists()
 
 
 # --- the change rolls back with a failed audit record ----------------------------
@@ -190,7 +190,7 @@ def test_change_whose_audit_record_fails_is_not_made_and_answers_500(
         request_id="audit-fails-0001",
     )
     assert fetch_row(unfiltered_row.hash) == before
-    assert not RejectionStatusChange.objects.exists()
+    assert not MediaChange.objects.exists()
 
 
 def test_change_whose_audit_table_is_missing_is_not_made(operator_client, unfiltered_row):

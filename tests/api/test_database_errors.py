@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from tests.spec import SAMPLE_HASH
 from tests.support.api import command_error, history_path, item_path, patch_status
 from tests.support.database import connect
@@ -294,7 +294,7 @@ def test_patch_cut_by_statement_timeout_answers_503_in_the_command_shape(
     assert response.json() == command_error(
         "Query timeout", QUERY_TIMEOUT, request_id="slow-patch-1"
     )
-    assert not RejectionStatusChange.objects.filter(media_hash=SAMPLE_HASH).exists()
+    assert not MediaChange.objects.filter(media_hash=SAMPLE_HASH).exists()
 
 
 def test_readiness_answers_503_when_the_media_table_does_not_answer_in_time(

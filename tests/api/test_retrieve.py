@@ -10,6 +10,14 @@ from tests.support.api import (
     not_found,
 )
 
+# The actions the sample row (rejected, rejected, no error) allows on each table
+# (operator-actions.md): approve needs media_accepted (G1 on), delete deleted_at (G1 v24 on).
+SAMPLE_ALLOWED = {
+    "g0": ["re-ingest", "override"],
+    "g1-v23": ["re-ingest", "override", "approve"],
+    "g2": ["re-ingest", "override", "approve", "delete"],
+}
+
 
 @pytest.mark.parametrize(
     ("spelling", "slash"),
@@ -24,7 +32,10 @@ def test_retrieve_answers_the_whole_sample_row_by_its_hash_without_redirect(
     assert response.status_code == 200
     assert "Location" not in response
     assert response["Content-Type"] == "application/json"
-    assert response.json() == as_served(SAMPLE_BODY, media_table)
+    assert response.json() == {
+        **as_served(SAMPLE_BODY, media_table),
+        "allowed_actions": SAMPLE_ALLOWED[media_table],
+    }
 
 
 @pytest.mark.parametrize(

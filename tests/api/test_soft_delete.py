@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from tests.support.api import (
     BAD_BOOLEAN,
     command_error,
@@ -129,7 +129,7 @@ def test_a_patch_of_a_deleted_row_answers_409_and_changes_nothing(operator_clien
         "pipeline ignores it and the service does not change it.",
     )
     assert fetch_row(deleted.hash) == before
-    assert not RejectionStatusChange.objects.filter(media_hash=deleted.hash).exists()
+    assert not MediaChange.objects.filter(media_hash=deleted.hash).exists()
 
 
 @SOFT_DELETE

@@ -51,6 +51,22 @@ def prepare_service() -> str:
     return token.getvalue().strip()
 
 
+def service_pgoptions() -> str:
+    """The service's session settings, for pgbench to replay its SQL under the same ones.
+
+    Not statement_timeout: the floor is what the SQL costs, and pgbench would
+    stop a client at its first cancelled statement.
+    """
+    from django.db import connection
+
+    options = connection.settings_dict["OPTIONS"].get("options", "")
+    return " ".join(
+        f"-c {setting}"
+        for setting in options.split("-c ")
+        if setting.strip() and not setting.startswith("statement_timeout")
+    )
+
+
 def main() -> None:
     rows, folder = int(sys.argv[1]), Path(sys.argv[2])
     django.setup()
@@ -93,22 +109,12 @@ def main() -> None:
         for name, text in scripts.items():
             (folder / name).write_text(text)
         scripts_of[case.name] = sorted(scripts)
-    from django.db import connection
-
-    # The service's session settings, for pgbench to replay its SQL under the same
-    # ones; not statement_timeout: the floor is what the SQL costs, and pgbench
-    # would stop a client at its first cancelled statement.
-    options = connection.settings_dict["OPTIONS"].get("options", "")
-    pgoptions = " ".join(
-        f"-c {setting}"
-        for setting in options.split("-c ")
-        if setting.strip() and not setting.startswith("statement_timeout")
-    )
     manifest = {
         "operator_token": token,
         "scripts": scripts_of,
-        "pgoptions": pgoptions,
+        "pgoptions": service_pgoptions(),
         "table": Media._meta.db_table,
+        "soft_delete": current_layout().soft_delete,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
 

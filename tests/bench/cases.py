@@ -14,8 +14,15 @@ class Case:
     # What a naive implementation sends for the same page (the baseline):
     # one COUNT(*) and one SELECT * ... ORDER BY ... LIMIT/OFFSET, no tie-breaker.
     naive: tuple[str, str] | None = None  # (WHERE clause or "", ORDER BY ... LIMIT ... OFFSET ...)
+    # The baseline of a count (facets): one COUNT(*) over the same filter and the
+    # same soft-delete rule, nothing else.
+    count: str | None = None  # the WHERE clause, or ""
 
-    def naive_script(self, table: str) -> str | None:
+    def naive_script(self, table: str, soft_delete: bool = False) -> str | None:
+        if self.count is not None:
+            conditions = [c for c in (self.count, "deleted_at IS NULL" * soft_delete) if c]
+            where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+            return f"SELECT COUNT(*) FROM {table}{where};\n"
         if self.naive is None:
             return None
         where, tail = self.naive
@@ -50,6 +57,13 @@ def all_cases(rows: int) -> list[Case]:
             naive=("media_title ILIKE '%storm%'", newest.format(100, 0)),
         ),
         Case("patch", "/rear-diff/media/{hash}/rejection-status", method="PATCH"),
+        # Facets against one COUNT(*) over the same rows (the issue: within 1.5x).
+        Case("facets", "/rear-diff/media/facets", count=""),
+        Case(
+            "facets_filtered",
+            "/rear-diff/media/facets?media_type=movie,tv_show&created_after=2024-01-01T00:00:00Z",
+            count="media_type IN ('movie', 'tv_show') AND created_at >= '2024-01-01T00:00:00Z'",
+        ),
     ]
     wanted = os.environ.get("BENCH_CASES")
     if not wanted:

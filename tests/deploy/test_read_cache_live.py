@@ -21,6 +21,8 @@ from django.conf import settings
 from tests.support.database import connect, scratch_database, server_environment
 from tests.support.server import ProductionServer, run_python
 
+# Hits need an unchanged cluster-wide snapshot: no other test may commit meanwhile.
+pytestmark = pytest.mark.exclusive
 ROUNDS = 150
 READERS = 2
 TABLE = f'"{settings.MEDIA_SCHEMA}".media'

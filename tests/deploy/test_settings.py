@@ -17,8 +17,8 @@ from tests.support.server import refusal
 from tests.support.server import run_python as run
 
 AUTH_DISABLED_WARNING = (
-    "AUTH_DISABLED is on: anyone who can reach this service can change rejection statuses, "
-    "recorded as 'anonymous'."
+    "AUTH_DISABLED is on: anyone who can reach this service can change rejection statuses "
+    "and run the operator actions, recorded as 'anonymous'."
 )
 SETUP = "import django; django.setup()"
 SHOW_SETTINGS = """

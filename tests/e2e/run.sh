@@ -10,7 +10,8 @@
 #  3. the TypeScript client generated from the running service's
 #     /rear-diff/openapi.json, and `tsc --noEmit` over it and the page;
 #  4. Vite's dev server on http://localhost:5173 with the demo operator's token;
-#  5. the browser tests (browser.test.mjs), screenshots in tests/e2e/screenshots/.
+#  5. the browser tests (browser.test.mjs, then operators.test.mjs), screenshots
+#     in tests/e2e/screenshots/.
 #
 # Everything it starts (gunicorn, Vite, the embedded PostgreSQL unless another
 # client still uses it) is stopped on exit, failure or Ctrl-C.
@@ -185,5 +186,7 @@ echo "Vite ready (log: $LOGS/vite.log)"
 # ------------------------------------------------------------------ 5. tests
 step "browser tests (chromium $CHROMIUM)"
 BROWSER_TMP="$(mktemp -d -t rear-diff-e2e.XXXXXX)"
+rm -rf "$E2E_DIR/screenshots"
+# One file at a time: both change rows of the one demo database.
 TMPDIR="$BROWSER_TMP" APP_URL="$APP_URL" API_URL="$API_URL" PROJECT_DIR="$ROOT" PYTHON="$PYTHON" CHROMIUM="$CHROMIUM" \
-    node --test --test-reporter=spec browser.test.mjs
+    node --test --test-concurrency=1 --test-reporter=spec browser.test.mjs operators.test.mjs

@@ -20,7 +20,7 @@ RECOVERY_LIMIT = 30.0  # seconds the poller waits for a success after the databa
 RSS_TOLERANCE = 0.10
 
 DATABASE = "rear_diff_faults"
-AUDIT = "rear_diff.media_rejectionstatuschange"
+AUDIT = "rear_diff.media_mediachange"
 # The read mix of the load phase: default page, filtered sort, the largest
 # page, a title search.
 READ_MIX = [

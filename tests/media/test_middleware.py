@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django_guid.log_filters import CorrelationId
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from tests.spec import SAMPLE_HASH
 from tests.support.api import patch_status
 from tests.support.rows import break_reads, fetch_row
@@ -99,7 +99,7 @@ def test_the_audit_record_keeps_the_request_id_the_response_and_the_log_carry(
         operator_client, SAMPLE_HASH, "accepted", headers={"X-Request-ID": request_id}
     )
 
-    record = RejectionStatusChange.objects.get(media_hash=SAMPLE_HASH)
+    record = MediaChange.objects.get(media_hash=SAMPLE_HASH)
     assert record.request_id == response.headers["X-Request-ID"]
     (line,) = request_log()
     assert line.correlation_id == record.request_id

@@ -23,7 +23,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from media.operators import token_revoke
 from tests.spec import SAMPLE_HASH
 from tests.support.api import command_error, log_in, patch_status, token_client
@@ -68,9 +68,10 @@ def alice(db):
 def test_operators_group_exists_after_migrate_with_the_change_permission(db):
     group = Group.objects.get(name="operators")
 
-    assert [(p.content_type.app_label, p.codename) for p in group.permissions.all()] == [
-        ("media", "change_rejection_status")
-    ]
+    assert {(p.content_type.app_label, p.codename) for p in group.permissions.all()} == {
+        ("media", "change_rejection_status"),
+        ("media", "change_pipeline_status"),
+    }
 
 
 def test_create_prints_the_operator_and_a_token_that_changes_a_row(db, sample_media):
@@ -82,7 +83,7 @@ def test_create_prints_the_operator_and_a_token_that_changes_a_row(db, sample_me
     response = patch_with(key)
     assert response.status_code == 200
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
-    assert RejectionStatusChange.objects.get(media_hash=SAMPLE_HASH).changed_by_name == "alice"
+    assert MediaChange.objects.get(media_hash=SAMPLE_HASH).changed_by_name == "alice"
 
 
 def test_the_database_keeps_only_a_digest_of_the_key(alice):
@@ -209,7 +210,7 @@ def test_revoke_makes_the_key_answer_401(alice, sample_media):
     assert not AuthToken.objects.filter(user__username="alice").exists()
     assert_refused_as_invalid_token(patch_with(alice))
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
-    assert not RejectionStatusChange.objects.exists()
+    assert not MediaChange.objects.exists()
 
 
 def test_revoke_twice_says_there_is_no_token(alice):

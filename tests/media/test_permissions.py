@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from media.operators import token_issue
 from tests.spec import SAMPLE_HASH
 from tests.support.api import (
@@ -95,7 +95,7 @@ def request(client, endpoint):
 
 
 def changes_since(earlier):
-    return list(RejectionStatusChange.objects.filter(media_hash=SAMPLE_HASH, id__gt=earlier.id))
+    return list(MediaChange.objects.filter(media_hash=SAMPLE_HASH, id__gt=earlier.id))
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def callers(api_client, operator_client, reader_client):
 @pytest.fixture
 def earlier_change(sample_media):
     """One change already in the row's history, so the history body is not empty."""
-    change = RejectionStatusChange.objects.create(
+    change = MediaChange.objects.create(
         media_hash=SAMPLE_HASH,
         old_status="unfiltered",
         new_status="rejected",
@@ -119,14 +119,18 @@ def earlier_change(sample_media):
         changed_at=sample_media.updated_at,
         request_id="earlier-request",
     )
-    return RejectionStatusChange.objects.get(pk=change.pk)
+    return MediaChange.objects.get(pk=change.pk)
+
+
+# The actions the sample row (rejected, rejected, no error) allows on G2 (operator-actions.md).
+SAMPLE_ALLOWED = ["re-ingest", "override", "approve", "delete"]
 
 
 def expected_200_read(endpoint, earlier_change):
     if endpoint == "GET list":
         return {"data": [served_item(SAMPLE_HASH)], "pagination": one_page(1)}
     if endpoint == "GET item":
-        return served_item(SAMPLE_HASH)
+        return {**served_item(SAMPLE_HASH), "allowed_actions": SAMPLE_ALLOWED}
     return {"data": [history_entry(earlier_change)], "pagination": one_page(1)}
 
 
@@ -148,7 +152,11 @@ def test_permission_matrix_answers_the_exact_status_and_body(
     if endpoint == "PATCH":
         if expected_status == 200:
             (change,) = changes_since(earlier_change)
-            assert body == {"success": True, "message": UPDATED, "data": served_item(SAMPLE_HASH)}
+            assert body == {
+                "success": True,
+                "message": UPDATED,
+                "data": {**served_item(SAMPLE_HASH), "allowed_actions": SAMPLE_ALLOWED},
+            }
             assert fetch_row(SAMPLE_HASH)["rejection_status"] == "accepted"
             assert (change.old_status, change.new_status) == ("rejected", "accepted")
             assert change.changed_by_name == RECORDED_AS[caller]

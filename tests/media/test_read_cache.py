@@ -22,7 +22,12 @@ from media.read_cache import read_cache
 from tests.support.api import item_path, status_path
 from tests.support.database import connect
 
-pytestmark = [pytest.mark.tables("g2"), pytest.mark.django_db(transaction=True)]
+# A hit needs an unchanged cluster-wide snapshot: no other test may commit meanwhile.
+pytestmark = [
+    pytest.mark.tables("g2"),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.exclusive,
+]
 LIST = reverse("media-list")
 FIVE = {"limit": 5}
 TABLE = Media._meta.db_table

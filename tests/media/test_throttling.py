@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
-from media.models import RejectionStatusChange
+from media.models import MediaChange
 from media.operators import operator_create, token_issue
 from tests.spec import SAMPLE_HASH
 from tests.support.api import command_error, history_path, item_path, patch_status, token_client
@@ -60,7 +60,7 @@ def test_the_write_after_the_allowed_number_answers_429_with_retry_after(
     assert response.status_code == 429
     assert response.json() == command_error("Too many requests", throttled_message(response))
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
-    assert RejectionStatusChange.objects.count() == WRITES
+    assert MediaChange.objects.count() == WRITES
 
 
 def test_another_user_may_still_write_when_one_is_throttled(operator_client, sample_media):

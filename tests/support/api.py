@@ -185,8 +185,13 @@ def history_entry(change) -> dict:
     return {
         "id": change.id,
         "media_hash": change.media_hash,
+        "action": change.action,
         "old_status": change.old_status,
         "new_status": change.new_status,
+        "changes": change.changes,
+        "reason": change.reason,
+        "note": change.note,
+        "batch_id": change.batch_id,
         "changed_by": change.changed_by_name,
         "changed_at": served_time(change.changed_at),
         "request_id": change.request_id,

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from media.generate import media_insert
-from media.models import Media, RejectionStatusChange
+from media.models import Media, MediaChange
 
 TABLE = Media._meta.db_table
 # A well-formed hash that no test gives a row.
@@ -78,9 +78,9 @@ def fetch_row(hash_value: str) -> dict | None:
     return dict(zip(columns, row, strict=True)) if row else None
 
 
-def changes(hash_value: str) -> list[RejectionStatusChange]:
+def changes(hash_value: str) -> list[MediaChange]:
     """The audit records of a row, in the order they were written."""
-    return list(RejectionStatusChange.objects.filter(media_hash=hash_value).order_by("id"))
+    return list(MediaChange.objects.filter(media_hash=hash_value).order_by("id"))
 
 
 def row_count() -> int:

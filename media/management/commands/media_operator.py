@@ -16,7 +16,8 @@ from media.operators import (
 
 class Command(BaseCommand):
     help = (
-        "Operators (group `operators`, permission media.change_rejection_status) and their "
+        "Operators (group `operators`: media.change_rejection_status and "
+        "media.change_pipeline_status) and their "
         "API tokens: create USER | token USER | rotate USER | revoke USER. The database keeps "
         "only a digest of each token, so a key is printed once, when it is issued."
     )

@@ -1,21 +1,35 @@
-// The reference client: the media table with filters, a title search,
-// sortable columns, next/previous pages and a per-row rejection-status action.
-import { type FormEvent, useEffect, useRef, useState } from "react";
+// The reference client: the media table with filters, a title search, sortable
+// columns, next/previous pages, a facet bar with counts, a per-row
+// rejection-status action, per-row buttons for exactly the actions a row allows,
+// and a multi-select bulk reject that goes through a dry run first.
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 
 import {
+  ACTION_LABELS,
+  type ActionName,
   API_BASE_URL,
+  BatchRefused,
+  type BulkResponse,
+  type BulkResult,
+  bulkReject,
+  type Facets,
+  getFacets,
+  getItem,
   type ListQuery,
+  listMedia,
   type Media,
+  type MediaItem,
   type MediaPage,
   MEDIA_TYPES,
   PIPELINE_STATUSES,
+  type PipelineStatus,
   queryFromLink,
   REJECTION_STATUSES,
   type RejectionStatus,
   ROW_ACTIONS,
-  type SortBy,
-  listMedia,
+  runAction,
   setRejectionStatus,
+  type SortBy,
 } from "./api";
 
 export const PAGE_SIZE = 25;
@@ -40,7 +54,7 @@ const COLUMNS: { key: Column; label: string; show: (row: Media) => string }[] = 
   { key: "created_at", label: "Created", show: (row) => row.created_at ?? "" },
 ];
 
-const ACTION_LABELS: Record<(typeof ROW_ACTIONS)[number], string> = {
+const STATUS_LABELS: Record<(typeof ROW_ACTIONS)[number], string> = {
   accepted: "Accept",
   rejected: "Reject",
   override: "Override",
@@ -50,8 +64,8 @@ function Select<T extends string>(props: {
   name: keyof ListQuery;
   label: string;
   options: Record<T, string>;
-  value: T | undefined;
-  onChange: (value: T | undefined) => void;
+  value: T[] | undefined;
+  onChange: (value: T[] | undefined) => void;
 }) {
   return (
     <label>
@@ -59,8 +73,8 @@ function Select<T extends string>(props: {
       <select
         name={props.name}
         data-testid={`filter-${props.name}`}
-        value={props.value ?? ""}
-        onChange={(event) => props.onChange((event.target.value || undefined) as T | undefined)}
+        value={props.value?.[0] ?? ""}
+        onChange={(event) => props.onChange(event.target.value ? [event.target.value as T] : undefined)}
       >
         <option value="">all</option>
         {(Object.keys(props.options) as T[]).map((value) => (
@@ -73,20 +87,171 @@ function Select<T extends string>(props: {
   );
 }
 
+/** Counts per pipeline status (and of rows in error) for the other filters; a click filters. */
+function FacetBar(props: { facets: Facets | null; query: ListQuery; refine: (change: Partial<ListQuery>) => void }) {
+  const { facets, query, refine } = props;
+  const active = query.pipeline_status?.length === 1 ? query.pipeline_status[0] : undefined;
+  const errors = facets?.facets.error_status?.find((count) => count.value === true)?.count ?? 0;
+  return (
+    <nav className="facets" data-testid="facets" aria-busy={facets === null}>
+      <button
+        type="button"
+        data-facet="pipeline_status"
+        data-value=""
+        aria-pressed={active === undefined}
+        onClick={() => refine({ pipeline_status: undefined })}
+      >
+        All <span className="count">{facets?.total ?? "…"}</span>
+      </button>
+      {(facets?.facets.pipeline_status ?? []).map(({ value, count }) => {
+        const status = value as PipelineStatus;
+        return (
+          <button
+            key={status}
+            type="button"
+            data-facet="pipeline_status"
+            data-value={status}
+            aria-pressed={active === status}
+            disabled={count === 0}
+            onClick={() => refine({ pipeline_status: [status] })}
+          >
+            {PIPELINE_STATUSES[status] ?? status} <span className="count">{count}</span>
+          </button>
+        );
+      })}
+      <button
+        type="button"
+        data-facet="error_status"
+        data-value="true"
+        aria-pressed={query.error_status === true}
+        onClick={() => refine({ error_status: query.error_status === true ? undefined : true })}
+      >
+        In error <span className="count">{errors}</span>
+      </button>
+    </nav>
+  );
+}
+
+/** The buttons of the actions one row allows now (its GET answer), and a reason for reject. */
+function RowActions(props: {
+  item: MediaItem;
+  busy: boolean;
+  onAction: (name: ActionName, reason: string) => void;
+}) {
+  const [reason, setReason] = useState("");
+  return (
+    <div className="row-actions" data-testid="row-actions">
+      {props.item.allowed_actions.length === 0 && <span className="muted">no action</span>}
+      {props.item.allowed_actions.map((name) => (
+        <button
+          key={name}
+          type="button"
+          data-row-action={name}
+          disabled={props.busy || (name === "reject" && !reason.trim())}
+          onClick={() => props.onAction(name, reason.trim())}
+        >
+          {ACTION_LABELS[name]}
+        </button>
+      ))}
+      {props.item.allowed_actions.includes("reject") && (
+        <input
+          data-testid="row-reason"
+          placeholder="reason to reject"
+          value={reason}
+          onChange={(event) => setReason(event.target.value)}
+        />
+      )}
+    </div>
+  );
+}
+
+/** The dry run's answer (or refusal) for the selected rows, and the button that confirms it. */
+function BulkPanel(props: {
+  selected: string[];
+  busy: boolean;
+  onDryRun: (reason: string) => void;
+  onConfirm: (reason: string) => void;
+  onClear: () => void;
+  preview: { reason: string; hashes: string[]; answer: BulkResponse | null; refused: BulkResult[] } | null;
+}) {
+  const [reason, setReason] = useState("");
+  const { preview, selected } = props;
+  const previewed =
+    preview?.answer !== null &&
+    preview?.reason === reason.trim() &&
+    JSON.stringify(preview.hashes) === JSON.stringify(selected);
+  return (
+    <section className="bulk" data-testid="bulk">
+      <strong data-testid="selected-count">{selected.length} selected</strong>
+      <input
+        data-testid="bulk-reason"
+        placeholder="reason to reject"
+        value={reason}
+        onChange={(event) => setReason(event.target.value)}
+      />
+      <button
+        type="button"
+        data-testid="bulk-dry-run"
+        disabled={props.busy || !reason.trim()}
+        onClick={() => props.onDryRun(reason.trim())}
+      >
+        Reject selected: dry run
+      </button>
+      <button
+        type="button"
+        data-testid="bulk-confirm"
+        disabled={props.busy || !previewed}
+        onClick={() => props.onConfirm(reason.trim())}
+      >
+        Confirm: reject {selected.length}
+      </button>
+      <button type="button" data-testid="bulk-clear" onClick={props.onClear}>
+        Clear selection
+      </button>
+      {preview && (
+        <div data-testid="bulk-preview" className={preview.answer ? "notice" : "error"}>
+          {preview.answer
+            ? `Dry run: ${preview.answer.count} rows would become rejected ("${preview.reason}"); nothing written yet.`
+            : `Dry run refused: ${preview.refused.filter((r) => r.status !== 200).length} of ${preview.refused.length} rows cannot be rejected.`}
+          <ul>
+            {preview.refused
+              .filter((result) => result.status !== 200)
+              .map((result) => (
+                <li key={result.hash} data-refused-hash={result.hash}>
+                  {result.hash.slice(0, 10)}: {result.error}
+                </li>
+              ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
+
 export function App() {
   const [query, setQuery] = useState<ListQuery>(FIRST_PAGE);
   const [page, setPage] = useState<MediaPage | null>(null);
+  const [facets, setFacets] = useState<Facets | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [title, setTitle] = useState("");
+  const [open, setOpen] = useState<MediaItem | null>(null);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [preview, setPreview] = useState<{
+    reason: string;
+    hashes: string[];
+    answer: BulkResponse | null;
+    refused: BulkResult[];
+  } | null>(null);
   const latest = useRef(0);
 
-  useEffect(() => {
+  const load = useCallback((current: ListQuery) => {
     const request = ++latest.current;
     setLoading(true);
-    listMedia(query)
+    setFacets(null);
+    listMedia(current)
       .then((result) => {
         if (request !== latest.current) return; // a newer query answered first
         setPage(result);
@@ -98,7 +263,12 @@ export function App() {
       .finally(() => {
         if (request === latest.current) setLoading(false);
       });
-  }, [query]);
+    getFacets(current)
+      .then((result) => request === latest.current && setFacets(result))
+      .catch((reason: unknown) => setError(String(reason)));
+  }, []);
+
+  useEffect(() => load(query), [query, load]);
 
   // A filter, search or sort starts again at the first page.
   const refine = (change: Partial<ListQuery>) => setQuery((current) => ({ ...current, ...change, offset: 0 }));
@@ -114,19 +284,19 @@ export function App() {
     refine({ media_title: title.trim() || undefined });
   };
 
-  const act = async (row: Media, status: RejectionStatus) => {
-    setBusy(row.hash);
+  const replaceRow = (stored: Media) =>
+    setPage(
+      (current) =>
+        current && { ...current, data: current.data.map((item) => (item.hash === stored.hash ? stored : item)) },
+    );
+
+  const write = async (hash: string, work: () => Promise<string>) => {
+    setBusy(hash);
     setNotice(null);
     try {
-      const stored = await setRejectionStatus(row.hash, status);
-      setPage((current) =>
-        current && {
-          ...current,
-          data: current.data.map((item) => (item.hash === stored.hash ? stored : item)),
-        },
-      );
-      setNotice(`${stored.hash.slice(0, 10)} is now ${stored.rejection_status}`);
+      setNotice(await work());
       setError(null);
+      getFacets(query).then(setFacets, (reason: unknown) => setError(String(reason)));
     } catch (reason) {
       setError(String(reason));
     } finally {
@@ -134,9 +304,62 @@ export function App() {
     }
   };
 
+  const setStatus = (row: Media, status: RejectionStatus) =>
+    write(row.hash, async () => {
+      const stored = await setRejectionStatus(row.hash, status);
+      replaceRow(stored);
+      return `${stored.hash.slice(0, 10)} is now ${stored.rejection_status}`;
+    });
+
+  // The row as GET answers it now: its allowed_actions decide the buttons.
+  const openActions = async (row: Media) => {
+    if (open?.hash === row.hash) {
+      setOpen(null);
+      return;
+    }
+    try {
+      setOpen(await getItem(row.hash));
+    } catch (reason) {
+      setError(String(reason));
+    }
+  };
+
+  const act = (hash: string, name: ActionName, reason: string) =>
+    write(hash, async () => {
+      const stored = await runAction(hash, name, reason);
+      replaceRow(stored);
+      setOpen(stored);
+      return `${ACTION_LABELS[name]}: ${hash.slice(0, 10)} is now ${stored.pipeline_status} / ${stored.rejection_status}`;
+    });
+
+  const toggle = (hash: string) => {
+    setSelected((current) => (current.includes(hash) ? current.filter((h) => h !== hash) : [...current, hash]));
+  };
+
+  const bulk = (reason: string, dryRun: boolean) =>
+    write("bulk", async () => {
+      const hashes = [...selected];
+      try {
+        const answer = await bulkReject(hashes, reason, dryRun);
+        if (dryRun) {
+          setPreview({ reason, hashes, answer, refused: [] });
+          return "";
+        }
+        setPreview(null);
+        setSelected([]);
+        load(query);
+        return `Rejected ${answer.count} rows (batch ${answer.batch_id})`;
+      } catch (reason_) {
+        if (!(reason_ instanceof BatchRefused)) throw reason_;
+        setPreview({ reason, hashes, answer: null, refused: reason_.results });
+        return "";
+      }
+    });
+
   const pagination = page?.pagination;
   const first = pagination && pagination.total > 0 ? pagination.offset + 1 : 0;
   const last = pagination ? pagination.offset + (page?.data.length ?? 0) : 0;
+  const pageHashes = page?.data.map((row) => row.hash) ?? [];
 
   return (
     <main>
@@ -183,6 +406,8 @@ export function App() {
         </button>
       </form>
 
+      <FacetBar facets={facets} query={query} refine={refine} />
+
       <nav className="pager">
         <button
           type="button"
@@ -205,6 +430,19 @@ export function App() {
         </button>
       </nav>
 
+      {selected.length > 0 && (
+        <BulkPanel
+          selected={selected}
+          busy={busy === "bulk"}
+          preview={preview}
+          onDryRun={(reason) => void bulk(reason, true)}
+          onConfirm={(reason) => void bulk(reason, false)}
+          onClear={() => {
+            setSelected([]);
+            setPreview(null);
+          }}
+        />
+      )}
       {error && (
         <p role="alert" className="error" data-testid="error">
           {error}
@@ -219,6 +457,21 @@ export function App() {
       <table data-testid="media-table" aria-busy={loading}>
         <thead>
           <tr>
+            <th>
+              <input
+                type="checkbox"
+                aria-label="select the page"
+                data-testid="select-page"
+                checked={pageHashes.length > 0 && pageHashes.every((hash) => selected.includes(hash))}
+                onChange={(event) =>
+                  setSelected((current) =>
+                    event.target.checked
+                      ? [...current, ...pageHashes.filter((hash) => !current.includes(hash))]
+                      : current.filter((hash) => !pageHashes.includes(hash)),
+                  )
+                }
+              />
+            </th>
             {COLUMNS.map((column) => {
               const sorted = query.sort_by === column.key;
               return (
@@ -235,11 +488,21 @@ export function App() {
               );
             })}
             <th>Set rejection status</th>
+            <th>Actions</th>
           </tr>
         </thead>
         <tbody>
           {page?.data.map((row) => (
-            <tr key={row.hash} data-hash={row.hash}>
+            <tr key={row.hash} data-hash={row.hash} aria-selected={selected.includes(row.hash)}>
+              <td className="select">
+                <input
+                  type="checkbox"
+                  aria-label={`select ${row.hash.slice(0, 10)}`}
+                  data-testid="select-row"
+                  checked={selected.includes(row.hash)}
+                  onChange={() => toggle(row.hash)}
+                />
+              </td>
               {COLUMNS.map((column) => (
                 <td key={column.key} data-col={column.key} title={column.key === "hash" ? row.hash : undefined}>
                   {column.show(row)}
@@ -252,11 +515,29 @@ export function App() {
                     type="button"
                     data-action={status}
                     disabled={busy === row.hash || row.rejection_status === status}
-                    onClick={() => void act(row, status)}
+                    onClick={() => void setStatus(row, status)}
                   >
-                    {ACTION_LABELS[status]}
+                    {STATUS_LABELS[status]}
                   </button>
                 ))}
+              </td>
+              <td className="actions">
+                <button
+                  type="button"
+                  data-testid="open-actions"
+                  aria-expanded={open?.hash === row.hash}
+                  disabled={busy === row.hash}
+                  onClick={() => void openActions(row)}
+                >
+                  {open?.hash === row.hash ? "Close" : "Actions…"}
+                </button>
+                {open?.hash === row.hash && (
+                  <RowActions
+                    item={open}
+                    busy={busy === row.hash}
+                    onAction={(name, reason) => void act(row.hash, name, reason)}
+                  />
+                )}
               </td>
             </tr>
           ))}

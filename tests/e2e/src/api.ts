@@ -7,6 +7,11 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/schema";
 
 export type Media = components["schemas"]["Media"];
+export type MediaItem = components["schemas"]["MediaItem"];
+export type ActionName = components["schemas"]["ActionEnum"];
+export type Facets = components["schemas"]["Facets"];
+export type BulkResponse = components["schemas"]["BulkResponse"];
+export type BulkResult = components["schemas"]["BulkResult"];
 export type MediaType = components["schemas"]["MediaTypeEnum"];
 export type PipelineStatus = components["schemas"]["PipelineStatusEnum"];
 export type RejectionStatus = components["schemas"]["RejectionStatusEnum"];
@@ -18,7 +23,16 @@ export type SortOrder = NonNullable<ListQuery["sort_order"]>;
 export const API_BASE_URL = import.meta.env.VITE_API_BASE_URL ?? "";
 const API_TOKEN = import.meta.env.VITE_API_TOKEN ?? "";
 
-export const api = createClient<paths>({ baseUrl: API_BASE_URL });
+export const api = createClient<paths>({
+  baseUrl: API_BASE_URL,
+  // An enum filter takes a set as one comma-separated parameter; the service
+  // refuses a parameter given twice (openapi-fetch's default for arrays).
+  querySerializer: { array: { style: "form", explode: false } },
+});
+
+/** Writes need an operator's token; reads are open. */
+const authorization = (): Record<string, string> =>
+  API_TOKEN ? { Authorization: `Token ${API_TOKEN}` } : {};
 
 // Every value of each enum, with a label. Typed as a Record over the schema's
 // enum, so a value added to or removed from the schema fails the type check.
@@ -45,6 +59,18 @@ export const PIPELINE_STATUSES: Record<PipelineStatus, string> = {
   complete: "Complete",
 };
 
+/** A label for each operator action (the schema's ActionEnum: adding one fails the type check). */
+export const ACTION_LABELS: Record<ActionName, string> = {
+  "re-ingest": "Re-ingest",
+  override: "Override",
+  approve: "Approve",
+  reject: "Reject",
+  "clear-error": "Clear error",
+  complete: "Complete",
+  delete: "Delete",
+  restore: "Restore",
+};
+
 export const REJECTION_STATUSES: Record<RejectionStatus, string> = {
   unfiltered: "Unfiltered",
   accepted: "Accepted",
@@ -57,8 +83,7 @@ export const ROW_ACTIONS = ["accepted", "rejected", "override"] as const satisfi
 
 const SORT_ORDERS: Record<SortOrder, true> = { asc: true, desc: true };
 
-// Every column the service may sort on, over the table's generations (the schema's
-// sort_by enum); the live table's own are listed by GET /rear-diff/media/table.
+// Every column the service sorts on on some generation of the table (the schema's sort_by enum).
 const SORT_COLUMNS: Record<SortBy, true> = {
   hash: true, media_type: true, media_title: true, season: true, episode: true,
   release_year: true, pipeline_status: true, error_status: true, error_condition: true,
@@ -67,13 +92,21 @@ const SORT_COLUMNS: Record<SortBy, true> = {
   uploader: true, imdb_id: true, tmdb_id: true, rt_score: true, metascore: true,
   imdb_rating: true, imdb_votes: true, resolution: true, video_codec: true,
   upload_type: true, audio_codec: true, created_at: true, updated_at: true,
-  budget: true, revenue: true, runtime: true, production_status: true,
-  original_language: true, original_media_title: true, tagline: true, overview: true,
-  tmdb_rating: true, tmdb_votes: true, deleted_at: true,
+  // G1's metadata columns and soft delete's deleted_at.
+  budget: true, revenue: true, runtime: true, production_status: true, original_language: true,
+  original_media_title: true, tagline: true, overview: true, tmdb_rating: true, tmdb_votes: true,
+  deleted_at: true,
 };
 
 function isMember<T extends string>(record: Record<T, unknown>, value: string | null): value is T {
   return value !== null && Object.prototype.hasOwnProperty.call(record, value);
+}
+
+/** The labels of a comma-separated set that the schema's enum knows. */
+function setOf<T extends string>(record: Record<T, unknown>, value: string | null): T[] | undefined {
+  if (value === null) return undefined;
+  const labels = value.split(",").filter((label): label is T => isMember(record, label));
+  return labels.length > 0 ? labels : undefined;
 }
 
 /**
@@ -86,12 +119,9 @@ function isMember<T extends string>(record: Record<T, unknown>, value: string | 
 export function queryFromLink(link: string): ListQuery {
   const params = new URL(link, "http://link.invalid").searchParams;
   const query: ListQuery = {};
-  const mediaType = params.get("media_type");
-  if (isMember(MEDIA_TYPES, mediaType)) query.media_type = mediaType;
-  const pipelineStatus = params.get("pipeline_status");
-  if (isMember(PIPELINE_STATUSES, pipelineStatus)) query.pipeline_status = pipelineStatus;
-  const rejectionStatus = params.get("rejection_status");
-  if (isMember(REJECTION_STATUSES, rejectionStatus)) query.rejection_status = rejectionStatus;
+  query.media_type = setOf(MEDIA_TYPES, params.get("media_type"));
+  query.pipeline_status = setOf(PIPELINE_STATUSES, params.get("pipeline_status"));
+  query.rejection_status = setOf(REJECTION_STATUSES, params.get("rejection_status"));
   const title = params.get("media_title");
   if (title !== null) query.media_title = title;
   const sortBy = params.get("sort_by");
@@ -106,10 +136,16 @@ export function queryFromLink(link: string): ListQuery {
 }
 
 /** Drop empty values, so the request carries only the parameters in use. */
-function compact(query: ListQuery): ListQuery {
+function compact<Q extends object>(query: Q): Q {
   return Object.fromEntries(
     Object.entries(query).filter(([, value]) => value !== undefined && value !== ""),
-  ) as ListQuery;
+  ) as Q;
+}
+
+/** An error answer's text: status, title, message and the details. */
+function failure(response: Response, error?: { error?: string; message?: string; details?: unknown }) {
+  const details = error?.details ? ` ${JSON.stringify(error.details)}` : "";
+  return new Error(`${response.status} ${error?.error ?? response.statusText}: ${error?.message ?? ""}${details}`);
 }
 
 export async function listMedia(query: ListQuery): Promise<MediaPage> {
@@ -125,9 +161,73 @@ export async function setRejectionStatus(hash: string, status: RejectionStatus):
   const { data, error, response } = await api.PATCH("/rear-diff/media/{hash}/rejection-status", {
     params: { path: { hash } },
     body: { hash, rejection_status: status },
-    // Writes need an operator's token; reads are open.
-    headers: API_TOKEN ? { Authorization: `Token ${API_TOKEN}` } : {},
+    headers: authorization(),
   });
   if (data) return data.data;
-  throw new Error(`${response.status} ${error?.error ?? response.statusText}: ${error?.message ?? ""}`);
+  throw failure(response, error);
+}
+
+export type FacetQuery = NonNullable<paths["/rear-diff/media/facets"]["get"]["parameters"]["query"]>;
+
+/**
+ * The facet bar's query: the list's filters but its own pipeline_status, so the
+ * bar counts every status the other filters leave (GET /rear-diff/media/facets).
+ */
+export function facetQuery(query: ListQuery): FacetQuery {
+  return compact({
+    media_type: query.media_type,
+    rejection_status: query.rejection_status,
+    media_title: query.media_title,
+    fields: ["pipeline_status", "error_status"],
+  });
+}
+
+/** Counts per value for the facet bar. */
+export async function getFacets(query: ListQuery): Promise<Facets> {
+  const { data, error, response } = await api.GET("/rear-diff/media/facets", {
+    params: { query: facetQuery(query) },
+  });
+  if (data) return data;
+  throw new Error(`${response.status} ${error?.error ?? response.statusText}`);
+}
+
+/** One row with the actions it allows now. */
+export async function getItem(hash: string): Promise<MediaItem> {
+  const { data, error, response } = await api.GET("/rear-diff/media/{hash}", {
+    params: { path: { hash } },
+  });
+  if (data) return data;
+  throw new Error(`${response.status} ${error?.error ?? response.statusText}`);
+}
+
+/** Run an operator action on one row; the row as the database now holds it. */
+export async function runAction(hash: string, name: ActionName, reason?: string): Promise<MediaItem> {
+  const { data, error, response } = await api.POST("/rear-diff/media/{hash}/actions/{name}", {
+    params: { path: { hash, name } },
+    body: reason ? { reason } : {},
+    headers: authorization(),
+  });
+  if (data) return data.data;
+  throw failure(response, error);
+}
+
+/** A batch the service refused: nothing was written; one result per row. */
+export class BatchRefused extends Error {
+  constructor(
+    message: string,
+    readonly results: BulkResult[],
+  ) {
+    super(message);
+  }
+}
+
+/** Reject rows in one all-or-nothing batch; a dry run first says what would happen. */
+export async function bulkReject(hashes: string[], reason: string, dryRun: boolean): Promise<BulkResponse> {
+  const { data, error, response } = await api.POST("/rear-diff/media/bulk", {
+    body: { action: "reject", hashes, reason, dry_run: dryRun },
+    headers: authorization(),
+  });
+  if (data) return data;
+  if (error?.results) throw new BatchRefused(`${response.status} ${error.error}: ${error.message}`, error.results);
+  throw failure(response, error);
 }
