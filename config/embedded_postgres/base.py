@@ -14,12 +14,24 @@ from django.db.backends.postgresql import base, client
 
 from config.embedded_postgres import DATABASE_NAME, EmbeddedCluster
 
+try:
+    import fcntl
+except ImportError:  # Windows: no cross-process lock, one process starts the cluster
+    fcntl = None
+
 _lock = threading.Lock()
 _prepared: set[Path] = set()  # clusters whose project database this process made sure of
 
 
 def running_cluster(data_dir: Path | str) -> EmbeddedCluster:
-    with _lock:
+    # Threads of this process, and other processes (pytest-xdist's workers, a
+    # server started beside a test run), may all find the cluster stopped at once:
+    # one of them starts it and creates the database, the others wait and reuse.
+    folder = Path(data_dir)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with _lock, open(folder.parent / f".{folder.name}.start-lock", "w") as lock_file:
+        if fcntl is not None:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
         cluster = EmbeddedCluster(data_dir).start()
         if cluster.data_dir not in _prepared:
             cluster.ensure_database(DATABASE_NAME)

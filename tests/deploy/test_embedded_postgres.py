@@ -7,13 +7,15 @@ configured database), as `make run` on a fresh machine has it.
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from config.embedded_postgres import EmbeddedCluster
-from tests.support.server import run_python
+from tests.support.server import ROOT, run_python
 
 CONNECT = (
     "import django; django.setup()\n"
@@ -88,6 +90,29 @@ def test_the_first_connection_starts_the_cluster_and_creates_the_database(local_
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "rear_diff"
     assert EmbeddedCluster(local_state_dir / "pgdata").is_running()
+
+
+def test_processes_that_connect_at_once_to_a_new_folder_share_one_cluster(local_state_dir):
+    """pytest-xdist's workers on a fresh clone: one runs initdb and creates the database."""
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "LOCAL_STATE_DIR": str(local_state_dir),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONNECT],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [(process.wait(timeout=120), *process.communicate()) for process in processes]
+
+    assert [(code, out.strip()) for code, out, _ in results] == [(0, "rear_diff")] * 3, results
 
 
 def test_a_stopped_cluster_is_started_again_by_the_next_connection(cluster, local_state_dir):
