@@ -1,19 +1,18 @@
 """POST /rear-diff/media/bulk at its limits: malformed batches, 1,000 rows, two batches at once."""
 
-import threading
 import time
 from collections import Counter
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from media.models import Media
 from media.operators import token_issue
+from tests.support.database import committed_media, run_together
 from tests.support.operators import bulk, history, row_in, state
-from tests.support.rows import LONG_AGO, fetch_row, insert_media
+from tests.support.rows import fetch_row
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -163,21 +162,12 @@ def test_a_batch_of_1000_rows_takes_the_same_few_statements_as_a_batch_of_10(
 def committed_rows(transactional_db, media_table):
     """Committed rows each thread's connection sees; deleted again afterwards."""
     hashes = [f"{0xB0C0 + n:040x}" for n in range(300)]
-    Media.objects.filter(hash__in=hashes).delete()
-    for value in hashes:
-        insert_media(
-            hash=value,
-            media_type="movie",
-            original_title=f"Batch {value[-4:]} (2024) [1080p]",
-            created_at=LONG_AGO,
-            updated_at=LONG_AGO,
-            **PARSED,
-        )
-    try:
+    rows = [
+        {"hash": value, "original_title": f"Batch {value[-4:]} (2024) [1080p]", **PARSED}
+        for value in hashes
+    ]
+    with committed_media(rows):
         yield hashes
-    finally:
-        Media.objects.filter(hash__in=hashes).delete()
-        connection.close()
 
 
 @pytest.mark.tables("g2")
@@ -192,23 +182,8 @@ def test_two_batches_over_the_same_rows_in_opposite_orders_both_succeed(
         {"action": "reject", "reason": "cam", "hashes": committed_rows},
         {"action": "override", "hashes": committed_rows[::-1]},
     ]
-    barrier = threading.Barrier(len(bodies))
-    statuses = [None] * len(bodies)
 
-    def send(index):
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-            barrier.wait(timeout=20)
-            statuses[index] = bulk(client, bodies[index]).status_code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = run_together(key, lambda client, i: bulk(client, bodies[i]).status_code, len(bodies))
 
     assert statuses == [200, 200]
     # Whichever ran second saw all of the first's rows: every row ends the same.

@@ -7,16 +7,15 @@ delete the row they inserted themselves.
 """
 
 import itertools
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 
-from media.models import Media
 from media.operators import token_issue
-from tests.support.api import command_error, history_path, item_path, patch_status, token_client
-from tests.support.rows import LONG_AGO, TABLE, changes, fetch_row, insert_media
+from tests.support.api import command_error, history_path, item_path, patch_status
+from tests.support.database import committed_media, run_together
+from tests.support.rows import LONG_AGO, TABLE, changes, fetch_row
 
 RACES = pytest.mark.tables("g2")  # threads and commits: today's table is enough
 RACE_HASH = "5ace0000000000000000000000000000000000aa"
@@ -177,50 +176,13 @@ def test_anonymous_patch_with_if_match_answers_401_before_any_precondition_check
 @pytest.fixture
 def committed_row(transactional_db, media_table):
     """A committed row every thread's connection can see; deleted again afterwards."""
-    Media.objects.filter(hash=RACE_HASH).delete()
-    insert_media(
-        hash=RACE_HASH,
-        media_type="movie",
-        original_title="Race (2024) [1080p]",
-        rejection_status="unfiltered",
-        created_at=LONG_AGO,
-        updated_at=LONG_AGO,
-    )
-    try:
+    row = {
+        "hash": RACE_HASH,
+        "original_title": "Race (2024) [1080p]",
+        "rejection_status": "unfiltered",
+    }
+    with committed_media([row]):
         yield RACE_HASH
-    finally:
-        Media.objects.filter(hash=RACE_HASH).delete()
-        connection.close()
-
-
-def run_together(key, work):
-    """Run work(client, i) in THREADS threads released at once by a barrier.
-
-    Each thread has its own APIClient and its own database connection, which
-    it closes at the end. Exceptions are returned, not lost.
-    """
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
-
-    def target(i):
-        try:
-            client = token_client(key)
-            barrier.wait(timeout=20)
-            results[i] = work(client, i)
-        except BaseException as exc:  # returned, then asserted in the caller
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    errors = [result for result in results if isinstance(result, BaseException)]
-    assert not errors, errors
-    return results
 
 
 @RACES
@@ -237,6 +199,7 @@ def test_eight_writers_with_the_same_if_match_exactly_one_wins_seven_get_412(
         lambda client, i: patch_status(
             client, committed_row, targets[i % 3], headers=if_match(past_etag)
         ),
+        THREADS,
     )
 
     statuses = sorted(response.status_code for response in responses)
@@ -257,7 +220,9 @@ def test_eight_writers_with_the_same_if_match_exactly_one_wins_seven_get_412(
 def race_without_if_match(operator, hash_value):
     key = token_issue(username=operator.username)
     targets = ["accepted", "rejected", "override", "unfiltered"] * 2
-    responses = run_together(key, lambda client, i: patch_status(client, hash_value, targets[i]))
+    responses = run_together(
+        key, lambda client, i: patch_status(client, hash_value, targets[i]), THREADS
+    )
     return targets, responses
 
 

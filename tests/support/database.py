@@ -9,7 +9,8 @@ imports this module: it needs pytest-django's connection.
 
 import secrets
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
@@ -17,6 +18,9 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
+from media.models import Media
+from tests.support.api import token_client
+from tests.support.rows import LONG_AGO, insert_media
 from tests.support.server import production_environment
 
 
@@ -77,6 +81,58 @@ def unreachable(django_db_blocker) -> Iterator[None]:
             connection.close()
             connection.settings_dict.clear()
             connection.settings_dict.update(saved)
+
+
+@contextmanager
+def committed_media(rows: list[dict]) -> Iterator[list[str]]:
+    """Movies committed for every connection to see, each `rows` item's values over the
+    defaults; their hashes. For transaction=True tests, whose threads connect on their own.
+
+    The media table is unmanaged, so pytest-django's flush leaves it alone: the rows
+    are deleted before (a crashed run's leftovers) and after, and this thread's
+    connection is closed as the threads close theirs.
+    """
+    hashes = [row["hash"] for row in rows]
+    Media.objects.filter(hash__in=hashes).delete()
+    defaults = {"media_type": "movie", "created_at": LONG_AGO, "updated_at": LONG_AGO}
+    for row in rows:
+        insert_media(**(defaults | row))
+    try:
+        yield hashes
+    finally:
+        Media.objects.filter(hash__in=hashes).delete()
+        connection.close()
+
+
+def run_together(key: str, work: Callable, threads: int) -> list:
+    """Run work(client, i) in `threads` threads released at once by a barrier; the results.
+
+    Each thread has its own API client sending the token `key` and its own
+    database connection, which it closes at the end. No thread may still run or
+    have raised: an exception is kept, then asserted here, not lost.
+    """
+    barrier = threading.Barrier(threads)
+    results = [None] * threads
+
+    def target(i):
+        try:
+            client = token_client(key)
+            barrier.wait(timeout=20)
+            results[i] = work(client, i)
+        except BaseException as exc:  # asserted below, in the test's thread
+            results[i] = exc
+        finally:
+            connection.close()
+
+    started = [threading.Thread(target=target, args=(i,)) for i in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in started)
+    errors = [result for result in results if isinstance(result, BaseException)]
+    assert not errors, errors
+    return results
 
 
 @contextmanager
