@@ -10,8 +10,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from media.operators import operator_create, token_issue
 from tests.support.api import item_path
-from tests.support.operators import ALL_ACTIONS, act, history, row_in
-from tests.support.rows import ABSENT_HASH, LONG_AGO, fetch_row
+from tests.support.operators import ALL_ACTIONS, act, deleted_row_in, history, row_in
+from tests.support.rows import ABSENT_HASH, fetch_row
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -115,14 +115,11 @@ def test_restore_refuses_a_row_that_is_not_deleted(operator_client, make_media):
 @pytest.mark.tables("g2")
 @pytest.mark.parametrize("name", [name for name in ALL_ACTIONS if name != "restore"])
 def test_every_action_but_restore_refuses_a_soft_deleted_row(operator_client, make_media, name):
-    row = row_in(
+    row = deleted_row_in(
         make_media,
         pipeline_status="downloaded",
-        rejection_status="rejected",
-        rejection_reason="user deletion",
         error_status=True,
         error_condition="transmission: torrent stalled",
-        deleted_at=LONG_AGO,
     )
     stored = fetch_row(row.hash)
 

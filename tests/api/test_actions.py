@@ -8,7 +8,7 @@ the one history record the write left.
 import pytest
 
 from tests.support.api import item_path, served_time
-from tests.support.operators import act, history, row_in, state, transaction_now
+from tests.support.operators import act, deleted_row_in, history, row_in, state, transaction_now
 from tests.support.rows import LONG_AGO, fetch_row
 
 REJECTED = {
@@ -194,13 +194,7 @@ def test_delete_stamps_deleted_at_with_the_transaction_time_and_hides_the_row(
 
 @pytest.mark.tables("g1-v27", "g2")
 def test_restore_clears_deleted_at_and_leaves_the_rest(operator, operator_client, make_media):
-    row = row_in(
-        make_media,
-        pipeline_status="complete",
-        rejection_status="rejected",
-        rejection_reason="user deletion",
-        deleted_at=LONG_AGO,
-    )
+    row = deleted_row_in(make_media, pipeline_status="complete")
 
     response = act(operator_client, row.hash, "restore", {"note": "deleted by mistake"})
 

@@ -19,18 +19,18 @@ from tests.support.api import (
     not_found,
     patch_status,
 )
+from tests.support.operators import USER_DELETION
 from tests.support.rows import fetch_row
 
 DELETED_AT = datetime(2026, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
 SOFT_DELETE = pytest.mark.tables("g1-v27", "g2")
-AS_TRIGGER_5_LEAVES_THEM = {"rejection_status": "rejected", "rejection_reason": "user deletion"}
 
 
 @pytest.fixture
 def rows(make_media):
     """Three active rows and two a person deleted (as trigger 5 leaves them)."""
     active = make_media(n=3, seed=1)
-    deleted = make_media(n=2, seed=2, deleted_at=DELETED_AT, **AS_TRIGGER_5_LEAVES_THEM)
+    deleted = make_media(n=2, seed=2, deleted_at=DELETED_AT, **USER_DELETION)
     return active, deleted
 
 

@@ -19,6 +19,8 @@ STATE = (
     "error_status",
     "error_condition",
 )
+# What trigger 5 leaves of a row a person deleted, beside its deleted_at.
+USER_DELETION = {"rejection_status": "rejected", "rejection_reason": "user deletion"}
 ALL_ACTIONS = [
     "re-ingest",
     "override",
@@ -72,3 +74,8 @@ def row_in(make_media, **values):
     defaults = {"error_status": False, "error_condition": None, "rejection_reason": None}
     (media,) = make_media(**{**defaults, "created_at": LONG_AGO, "updated_at": LONG_AGO, **values})
     return media
+
+
+def deleted_row_in(make_media, **values):
+    """A row a person deleted long ago, as trigger 5 left it, in a given pipeline state."""
+    return row_in(make_media, **{**USER_DELETION, "deleted_at": LONG_AGO, **values})
