@@ -7,7 +7,7 @@ import pytest
 from media.models import MediaChange
 from tests.support.api import history_path, served_time, status_path
 from tests.support.operators import act, bulk, history, row_in, transaction_now
-from tests.support.rows import LONG_AGO, fetch_row
+from tests.support.rows import LONG_AGO, add_change, fetch_row
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -186,14 +186,12 @@ def test_the_rows_history_serves_the_new_fields(api_client, writes):
 
 
 def test_records_made_before_the_history_grew_keep_working(api_client, sample_media):
-    old = MediaChange.objects.create(
-        media_hash=sample_media.hash,
+    old = add_change(
+        sample_media.hash,
         action="rejection-status",
-        old_status="unfiltered",
         new_status="rejected",
         changes={"rejection_status": {"old": "unfiltered", "new": "rejected"}},
         changed_by_name="someone-earlier",
-        changed_at=LONG_AGO,
         request_id="earlier-request",
     )
 

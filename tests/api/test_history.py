@@ -10,9 +10,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from media.models import MediaChange
 from tests.support.api import history_entry, history_path, not_found, one_page, patch_status
-from tests.support.rows import ABSENT_HASH, LONG_AGO, changes
+from tests.support.rows import ABSENT_HASH, LONG_AGO, add_change, changes
 
 
 def test_history_lists_the_changes_made_through_the_api_newest_first(
@@ -40,17 +39,14 @@ def test_history_lists_the_changes_made_through_the_api_newest_first(
 def five_changes(unfiltered_row):
     """Five changes of the row a day apart, newest first, and one of another row."""
     for day in range(5):
-        MediaChange.objects.create(
-            media_hash=unfiltered_row.hash,
-            old_status="unfiltered",
-            new_status="accepted",
+        add_change(
+            unfiltered_row.hash,
             changed_by_name=f"operator-day-{day}",
             changed_at=LONG_AGO + timedelta(days=day),
             request_id=f"request-day-{day}",
         )
-    MediaChange.objects.create(
-        media_hash=ABSENT_HASH,
-        old_status="unfiltered",
+    add_change(
+        ABSENT_HASH,
         new_status="rejected",
         changed_by_name="elsewhere",
         changed_at=LONG_AGO + timedelta(days=10),
@@ -134,13 +130,7 @@ def test_history_of_an_unknown_hash_answers_404_in_the_read_shape(api_client, db
 
 def test_history_of_an_unknown_hash_is_404_even_when_records_name_it(api_client, db):
     """History is served for rows that exist: records of a deleted row stay, unreachable."""
-    MediaChange.objects.create(
-        media_hash=ABSENT_HASH,
-        old_status="unfiltered",
-        new_status="accepted",
-        changed_by_name="someone",
-        changed_at=LONG_AGO,
-    )
+    add_change(ABSENT_HASH)
 
     response = api_client.get(history_path(ABSENT_HASH))
 

@@ -10,7 +10,7 @@ from knox.models import AuthToken
 import config.urls
 from media.models import MediaChange
 from media.operators import token_issue
-from tests.support.rows import LONG_AGO
+from tests.support.rows import add_change
 
 ADMIN = "/rear-diff/admin/"
 
@@ -39,16 +39,14 @@ def staff(db, client):
 
 @pytest.fixture
 def record(operator, db):
-    return MediaChange.objects.create(
-        media_hash="eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1",
+    return add_change(
+        "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1",
         action="reject",
-        old_status="unfiltered",
         new_status="rejected",
         changes={"rejection_reason": {"old": None, "new": "cam rip"}},
         reason="cam rip",
         changed_by=operator,
         changed_by_name=operator.username,
-        changed_at=LONG_AGO,
     )
 
 

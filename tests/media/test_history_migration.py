@@ -13,6 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from media.models import MediaChange
 from tests.support.api import history_path
+from tests.support.rows import add_change
 
 BEFORE = [("media", "0004_training")]
 AFTER = [("media", "0005_history")]
@@ -85,8 +86,8 @@ def test_every_audit_record_survives_with_its_id_and_fields(operator, api_client
 @pytest.mark.tables("g2")
 @pytest.mark.django_db
 def test_going_back_keeps_every_record_as_a_rejection_status_change(operator, sample_media):
-    MediaChange.objects.create(
-        media_hash=HASH,
+    add_change(
+        HASH,
         action="delete",
         old_status="accepted",
         new_status="rejected",

@@ -27,7 +27,7 @@ from tests.support.api import (
     token_client,
     without_latency,
 )
-from tests.support.rows import fetch_row
+from tests.support.rows import add_change, fetch_row
 
 # Who may do what does not depend on the table's generation: today's is enough.
 pytestmark = pytest.mark.tables("g2")
@@ -111,9 +111,8 @@ def callers(api_client, operator_client, reader_client):
 @pytest.fixture
 def earlier_change(sample_media):
     """One change already in the row's history, so the history body is not empty."""
-    change = MediaChange.objects.create(
-        media_hash=SAMPLE_HASH,
-        old_status="unfiltered",
+    change = add_change(
+        SAMPLE_HASH,
         new_status="rejected",
         changed_by_name="someone-earlier",
         changed_at=sample_media.updated_at,

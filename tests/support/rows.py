@@ -83,6 +83,18 @@ def changes(hash_value: str) -> list[MediaChange]:
     return list(MediaChange.objects.filter(media_hash=hash_value).order_by("id"))
 
 
+def add_change(media_hash: str, **values) -> MediaChange:
+    """A history record written directly, as an earlier write left it: by default someone's
+    unfiltered -> accepted long ago; `values` set the fields a test looks at."""
+    defaults = {
+        "old_status": "unfiltered",
+        "new_status": "accepted",
+        "changed_by_name": "someone",
+        "changed_at": LONG_AGO,
+    }
+    return MediaChange.objects.create(media_hash=media_hash, **(defaults | values))
+
+
 def row_count() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {TABLE}")
