@@ -10,8 +10,15 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from media.operators import operator_create, token_issue
 from tests.support.api import item_path
-from tests.support.operators import ALL_ACTIONS, act, deleted_row_in, history, row_in
-from tests.support.rows import ABSENT_HASH, fetch_row
+from tests.support.operators import (
+    ALL_ACTIONS,
+    act,
+    assert_refused,
+    deleted_row_in,
+    history,
+    row_in,
+)
+from tests.support.rows import ABSENT_HASH, fetch_row, unchanged
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -49,16 +56,6 @@ REJECT_FROM = {
 }
 
 
-def refused(response, status, error, message=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["success"] is False
-    assert body["error"] == error
-    if message is not None:
-        assert body["message"] == message
-    return body
-
-
 @pytest.mark.parametrize("case", list(INVALID.values()), ids=list(INVALID))
 def test_an_invalid_transition_answers_409_naming_the_rule_and_changes_nothing(
     operator_client, make_media, media_table, case
@@ -66,11 +63,11 @@ def test_an_invalid_transition_answers_409_naming_the_rule_and_changes_nothing(
     name, before, needs = case
     needs = needs or "pipeline_status one of: " + REJECT_FROM["g0" if media_table == "g0" else "g1"]
     row = row_in(make_media, **before)
-    stored = fetch_row(row.hash)
 
-    response = act(operator_client, row.hash, name, {"reason": "because"})
+    with unchanged(row.hash):
+        response = act(operator_client, row.hash, name, {"reason": "because"})
 
-    body = refused(response, 409, "Invalid transition")
+    body = assert_refused(response, 409, "Invalid transition")
     assert body["details"] == {
         "action": name,
         "pipeline_status": before["pipeline_status"],
@@ -82,33 +79,30 @@ def test_an_invalid_transition_answers_409_naming_the_rule_and_changes_nothing(
     assert body["message"] == (
         f"{name} is not allowed on media {row.hash}: it needs {needs}. Nothing was changed."
     )
-    assert fetch_row(row.hash) == stored
     assert history() == []
 
 
 @pytest.mark.tables("g1-v23", "g2")
 def test_approve_refuses_a_row_already_downloading(operator_client, make_media):
     row = row_in(make_media, pipeline_status="downloading", rejection_status="accepted")
-    stored = fetch_row(row.hash)
 
-    body = refused(act(operator_client, row.hash, "approve"), 409, "Invalid transition")
+    with unchanged(row.hash):
+        body = assert_refused(act(operator_client, row.hash, "approve"), 409, "Invalid transition")
 
     assert body["details"]["needs"] == (
         "pipeline_status one of: ingested, paused, parsed, rejected, file_accepted, "
         "metadata_collected"
     )
-    assert fetch_row(row.hash) == stored
 
 
 @pytest.mark.tables("g2")
 def test_restore_refuses_a_row_that_is_not_deleted(operator_client, make_media):
     row = row_in(make_media, pipeline_status="complete", rejection_status="accepted")
-    stored = fetch_row(row.hash)
 
-    body = refused(act(operator_client, row.hash, "restore"), 409, "Invalid transition")
+    with unchanged(row.hash):
+        body = assert_refused(act(operator_client, row.hash, "restore"), 409, "Invalid transition")
 
     assert body["details"]["needs"] == "a deleted row"
-    assert fetch_row(row.hash) == stored
     assert history() == []
 
 
@@ -121,23 +115,21 @@ def test_every_action_but_restore_refuses_a_soft_deleted_row(operator_client, ma
         error_status=True,
         error_condition="transmission: torrent stalled",
     )
-    stored = fetch_row(row.hash)
 
-    response = act(operator_client, row.hash, name, {"reason": "why not"})
+    with unchanged(row.hash):
+        response = act(operator_client, row.hash, name, {"reason": "why not"})
 
-    refused(response, 409, "Media deleted")
-    assert fetch_row(row.hash) == stored
+    assert_refused(response, 409, "Media deleted")
     assert history() == []
 
 
 def assert_not_supported(client, make_media, name, why):
     row = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
-    stored = fetch_row(row.hash)
 
-    body = refused(act(client, row.hash, name), 409, "Not supported by this table", why)
+    with unchanged(row.hash):
+        body = assert_refused(act(client, row.hash, name), 409, "Not supported by this table", why)
 
     assert "details" not in body
-    assert fetch_row(row.hash) == stored
     assert history() == []
 
 
@@ -198,37 +190,33 @@ def test_a_bad_request_answers_400_naming_the_field_and_changes_nothing(
     operator_client, make_media, media_table, name, body, field, message
 ):
     row = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
-    stored = fetch_row(row.hash)
 
-    response = act(operator_client, row.hash, name, body)
+    with unchanged(row.hash):
+        response = act(operator_client, row.hash, name, body)
 
-    answer = refused(response, 400, "Invalid request")
+    answer = assert_refused(response, 400, "Invalid request")
     assert answer["details"][field] == [message]
-    assert fetch_row(row.hash) == stored
     assert history() == []
 
 
 @pytest.mark.parametrize("raw", ["[1, 2]", "{not json", '"reason"'])
 def test_a_malformed_body_answers_400(operator_client, make_media, media_table, raw):
     row = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
-    stored = fetch_row(row.hash)
 
-    response = operator_client.post(
-        f"/rear-diff/media/{row.hash}/actions/override", raw, content_type="application/json"
-    )
+    with unchanged(row.hash):
+        response = operator_client.post(
+            f"/rear-diff/media/{row.hash}/actions/override", raw, content_type="application/json"
+        )
 
-    refused(response, 400, "Invalid request")
-    assert fetch_row(row.hash) == stored
+    assert_refused(response, 400, "Invalid request")
 
 
 @pytest.mark.parametrize("hash_value", [ABSENT_HASH, "not-a-hash", "0" * 39 + "%00"])
 def test_an_absent_or_malformed_hash_answers_404(operator_client, sample_media, hash_value):
-    stored = fetch_row(sample_media.hash)
+    with unchanged(sample_media.hash):
+        response = act(operator_client, hash_value, "re-ingest")
 
-    response = act(operator_client, hash_value, "re-ingest")
-
-    refused(response, 404, "Media not found")
-    assert fetch_row(sample_media.hash) == stored
+    assert_refused(response, 404, "Media not found")
     assert history() == []
 
 
@@ -236,25 +224,23 @@ def test_a_stale_if_match_answers_412_and_changes_nothing(operator_client, make_
     row = row_in(make_media, pipeline_status="downloaded", rejection_status="accepted")
     stale = operator_client.get(item_path(row.hash)).headers["ETag"]
     assert act(operator_client, row.hash, "override").status_code == 200
-    stored = fetch_row(row.hash)
 
-    response = act(operator_client, row.hash, "complete", headers={"If-Match": stale})
+    with unchanged(row.hash):
+        response = act(operator_client, row.hash, "complete", headers={"If-Match": stale})
 
-    refused(response, 412, "Precondition failed")
-    assert fetch_row(row.hash) == stored
+    assert_refused(response, 412, "Precondition failed")
     assert [record.action for record in history(row.hash)] == ["override"]
 
 
 @pytest.mark.tables("g2")
 def test_without_credentials_the_action_answers_401(api_client, make_media):
     row = row_in(make_media, pipeline_status="downloaded", rejection_status="accepted")
-    stored = fetch_row(row.hash)
 
-    response = act(api_client, row.hash, "complete")
+    with unchanged(row.hash):
+        response = act(api_client, row.hash, "complete")
 
-    refused(response, 401, "Authentication required")
+    assert_refused(response, 401, "Authentication required")
     assert response.headers["WWW-Authenticate"] == "Token"
-    assert fetch_row(row.hash) == stored
 
 
 @pytest.mark.tables("g2")
@@ -267,12 +253,11 @@ def test_a_user_with_only_the_rejection_status_permission_gets_403(db, make_medi
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username='patcher')}")
     row = row_in(make_media, pipeline_status="downloaded", rejection_status="accepted")
-    stored = fetch_row(row.hash)
 
-    response = act(client, row.hash, "complete")
+    with unchanged(row.hash):
+        response = act(client, row.hash, "complete")
 
-    refused(response, 403, "Permission denied")
-    assert fetch_row(row.hash) == stored
+    assert_refused(response, 403, "Permission denied")
     assert history() == []
 
 
@@ -287,6 +272,6 @@ def test_too_many_actions_answer_429_with_retry_after(monkeypatch, operator_clie
     third = act(operator_client, untouched.hash, "override")
 
     assert answers == [200, 409]
-    refused(third, 429, "Too many requests")
+    assert_refused(third, 429, "Too many requests")
     assert "Retry-After" in third.headers
     assert fetch_row(untouched.hash)["rejection_status"] == "unfiltered"

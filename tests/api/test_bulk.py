@@ -10,8 +10,8 @@ import pytest
 
 from media.models import Media
 from tests.support.api import item_path
-from tests.support.operators import bulk, history, row_in, state
-from tests.support.rows import ABSENT_HASH, LONG_AGO, fetch_row
+from tests.support.operators import assert_refused, bulk, history, row_in, state
+from tests.support.rows import ABSENT_HASH, LONG_AGO, unchanged
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -29,8 +29,8 @@ def rows_in(make_media, n, **values):
     return [row_in(make_media, **values) for _ in range(n)]
 
 
-def snapshot(rows):
-    return {row.hash: fetch_row(row.hash) for row in rows}
+def hashes_of(rows):
+    return [row.hash for row in rows]
 
 
 def test_a_batch_by_hashes_changes_every_row_and_records_each_under_one_batch(
@@ -78,16 +78,16 @@ def test_a_batch_by_filter_changes_exactly_the_rows_it_matches(operator_client, 
     matching = rows_in(make_media, 4, **FAILED)
     others = rows_in(make_media, 2, **{**FAILED, "error_status": False, "error_condition": None})
     others += rows_in(make_media, 2, **{**PARSED, "error_status": True, "error_condition": "x"})
-    untouched = snapshot(others)
 
-    response = bulk(
-        operator_client,
-        {
-            "action": "re-ingest",
-            "filter": {"pipeline_status": "rejected,paused", "error_status": True},
-            "expected_count": 4,
-        },
-    )
+    with unchanged(*hashes_of(others)):
+        response = bulk(
+            operator_client,
+            {
+                "action": "re-ingest",
+                "filter": {"pipeline_status": "rejected,paused", "error_status": True},
+                "expected_count": 4,
+            },
+        )
 
     assert response.status_code == 200, response.content
     assert response.json()["count"] == 4
@@ -101,7 +101,6 @@ def test_a_batch_by_filter_changes_exactly_the_rows_it_matches(operator_client, 
             "error_condition": None,
             "deleted": False,
         }
-    assert snapshot(others) == untouched
     assert len(history()) == 4
 
 
@@ -109,12 +108,12 @@ def test_a_filter_that_now_matches_another_count_answers_409_and_writes_nothing(
     operator_client, make_media
 ):
     rows = rows_in(make_media, 3, **FAILED)
-    before = snapshot(rows)
 
-    response = bulk(
-        operator_client,
-        {"action": "re-ingest", "filter": {"pipeline_status": "rejected"}, "expected_count": 2},
-    )
+    with unchanged(*hashes_of(rows)):
+        response = bulk(
+            operator_client,
+            {"action": "re-ingest", "filter": {"pipeline_status": "rejected"}, "expected_count": 2},
+        )
 
     assert response.status_code == 409
     assert response.json() == {
@@ -124,7 +123,6 @@ def test_a_filter_that_now_matches_another_count_answers_409_and_writes_nothing(
         "Count again and resend.",
         "details": {"expected_count": 2, "count": 3},
     }
-    assert snapshot(rows) == before
     assert history() == []
 
 
@@ -151,17 +149,20 @@ def test_one_refusing_row_refuses_the_batch_with_a_result_per_row(operator_clien
     deleted = row_in(make_media, **PARSED, deleted_at=LONG_AGO)
     stale = row_in(make_media, **PARSED)
     rows = [fine, downloading, deleted, stale]
-    before = snapshot(rows)
     hashes = [row.hash for row in rows] + [ABSENT_HASH]
 
-    response = bulk(
-        operator_client,
-        {"action": "reject", "reason": "cam", "hashes": hashes, "if_match": {stale.hash: '"1-2"'}},
-    )
+    with unchanged(*hashes_of(rows)):
+        response = bulk(
+            operator_client,
+            {
+                "action": "reject",
+                "reason": "cam",
+                "hashes": hashes,
+                "if_match": {stale.hash: '"1-2"'},
+            },
+        )
 
-    assert response.status_code == 409
-    body = response.json()
-    assert (body["success"], body["error"]) == (False, "Batch refused")
+    body = assert_refused(response, 409, "Batch refused")
     assert body["message"] == (
         "4 of 5 rows refused the action; nothing was changed. See each row's result."
     )
@@ -190,7 +191,6 @@ def test_one_refusing_row_refuses_the_batch_with_a_result_per_row(operator_clien
         "error": "Media not found",
         "message": f"No media found with hash: {ABSENT_HASH}",
     }
-    assert snapshot(rows) == before
     assert history() == []
 
 
@@ -211,12 +211,12 @@ def test_a_dry_run_answers_the_rows_as_they_would_become_and_writes_nothing(
     operator_client, make_media, media_table
 ):
     rows = rows_in(make_media, 2, **FAILED)
-    before = snapshot(rows)
 
-    response = bulk(
-        operator_client,
-        {"action": "re-ingest", "hashes": [row.hash for row in rows], "dry_run": True},
-    )
+    with unchanged(*hashes_of(rows)):
+        response = bulk(
+            operator_client,
+            {"action": "re-ingest", "hashes": [row.hash for row in rows], "dry_run": True},
+        )
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -231,28 +231,26 @@ def test_a_dry_run_answers_the_rows_as_they_would_become_and_writes_nothing(
             None,
         )
         assert "re-ingest" not in data["allowed_actions"]
-    assert snapshot(rows) == before
     assert history() == []
 
 
 def test_a_refused_dry_run_answers_409_as_the_real_one_would(operator_client, make_media):
     row = row_in(make_media, pipeline_status="ingested", rejection_status="unfiltered")
-    before = fetch_row(row.hash)
 
-    response = bulk(operator_client, {"action": "re-ingest", "hashes": [row.hash], "dry_run": True})
+    with unchanged(row.hash):
+        response = bulk(
+            operator_client, {"action": "re-ingest", "hashes": [row.hash], "dry_run": True}
+        )
 
     assert response.status_code == 409
     assert response.json()["results"][0]["error"] == "Invalid transition"
-    assert fetch_row(row.hash) == before
 
 
 @pytest.mark.tables("g0")
 def test_an_action_the_table_cannot_take_refuses_the_whole_batch(operator_client, make_media):
     row = row_in(make_media, **PARSED)
-    before = fetch_row(row.hash)
 
-    response = bulk(operator_client, {"action": "approve", "hashes": [row.hash]})
+    with unchanged(row.hash):
+        response = bulk(operator_client, {"action": "approve", "hashes": [row.hash]})
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "Not supported by this table"
-    assert fetch_row(row.hash) == before
+    assert_refused(response, 409, "Not supported by this table")

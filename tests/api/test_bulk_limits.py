@@ -11,8 +11,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from media.models import Media
 from media.operators import token_issue
 from tests.support.database import committed_media, run_together
-from tests.support.operators import bulk, history, row_in, state
-from tests.support.rows import fetch_row
+from tests.support.operators import assert_refused, bulk, history, row_in, state
+from tests.support.rows import unchanged
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -78,13 +78,10 @@ HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 def test_a_malformed_batch_answers_400_naming_the_field(
     operator_client, sample_media, body, details
 ):
-    before = fetch_row(HASH)
+    with unchanged(HASH):
+        response = bulk(operator_client, body)
 
-    response = bulk(operator_client, body)
-
-    assert response.status_code == 400, response.content
-    assert (response.json()["error"], response.json()["details"]) == ("Invalid request", details)
-    assert fetch_row(HASH) == before
+    assert assert_refused(response, 400, "Invalid request")["details"] == details
     assert history() == []
 
 
@@ -109,19 +106,13 @@ def test_a_bad_filter_answers_400_naming_its_parameter_under_filter(operator_cli
     assert state(row.hash)["pipeline_status"] == "parsed"
 
 
-def test_without_the_operators_permission_a_batch_answers_403(db, make_media, api_client):
-    from django.contrib.auth import get_user_model
-
-    get_user_model().objects.create_user("reader")
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username='reader')}")
+def test_without_the_operators_permission_a_batch_answers_403(make_media, reader_client):
     row = row_in(make_media, **PARSED)
-    before = fetch_row(row.hash)
 
-    response = bulk(api_client, {"action": "re-ingest", "hashes": [row.hash]})
+    with unchanged(row.hash):
+        response = bulk(reader_client, {"action": "re-ingest", "hashes": [row.hash]})
 
-    assert response.status_code == 403
-    assert response.json()["error"] == "Permission denied"
-    assert fetch_row(row.hash) == before
+    assert_refused(response, 403, "Permission denied")
 
 
 def media_statements(queries) -> list[str]:

@@ -8,8 +8,8 @@ permission and are recorded in the history.
 import pytest
 from django.urls import reverse
 
-from tests.support.operators import history, row_in, state
-from tests.support.rows import LONG_AGO, fetch_row
+from tests.support.operators import assert_refused, history, row_in, state
+from tests.support.rows import LONG_AGO, unchanged
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
@@ -115,14 +115,12 @@ def test_a_bad_pipeline_body_answers_400_and_changes_nothing(
 ):
     body, error, message = case
     row = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
-    before = fetch_row(row.hash)
     body = {key: row.hash if value == ROW else value for key, value in body.items()}
 
-    response = console(operator_client, row.hash, "pipeline", body)
+    with unchanged(row.hash):
+        response = console(operator_client, row.hash, "pipeline", body)
 
-    assert response.status_code == 400
-    assert (response.json()["error"], response.json()["message"]) == (error, message)
-    assert fetch_row(row.hash) == before
+    assert_refused(response, 400, error, message)
     assert history() == []
 
 
@@ -153,27 +151,23 @@ def test_approve_is_the_approve_action(operator, operator_client, make_media):
 @pytest.mark.tables("g0")
 def test_approve_on_g0_answers_409_not_supported(operator_client, make_media):
     row = row_in(make_media, pipeline_status="metadata_collected", rejection_status="accepted")
-    before = fetch_row(row.hash)
 
-    response = console(operator_client, row.hash, "approve")
+    with unchanged(row.hash):
+        response = console(operator_client, row.hash, "approve")
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "Not supported by this table"
-    assert fetch_row(row.hash) == before
+    assert_refused(response, 409, "Not supported by this table")
 
 
 def test_finish_is_the_complete_action_with_its_rule(operator_client, make_media, media_table):
     done = row_in(make_media, pipeline_status="transferred", rejection_status="accepted")
     early = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
-    before = fetch_row(early.hash)
 
-    assert_done(console(operator_client, done.hash, "finish"), "Media finished", done.hash)
-    refused = console(operator_client, early.hash, "finish")
+    with unchanged(early.hash):
+        assert_done(console(operator_client, done.hash, "finish"), "Media finished", done.hash)
+        too_early = console(operator_client, early.hash, "finish")
 
     assert state(done.hash)["pipeline_status"] == "complete"
-    assert refused.status_code == 409
-    assert refused.json()["error"] == "Invalid transition"
-    assert fetch_row(early.hash) == before
+    assert_refused(too_early, 409, "Invalid transition")
     assert [record.action for record in history()] == ["complete"]
 
 
@@ -182,8 +176,8 @@ def test_soft_delete_deletes_once_then_answers_409(operator_client, make_media):
     row = row_in(make_media, pipeline_status="complete", rejection_status="accepted")
 
     first = console(operator_client, row.hash, "soft_delete")
-    stored = fetch_row(row.hash)
-    second = console(operator_client, row.hash, "soft_delete")
+    with unchanged(row.hash):
+        second = console(operator_client, row.hash, "soft_delete")
 
     assert_done(first, "Media soft-deleted", row.hash)
     assert state(row.hash) == {
@@ -194,9 +188,7 @@ def test_soft_delete_deletes_once_then_answers_409(operator_client, make_media):
         "error_condition": None,
         "deleted": True,
     }
-    assert second.status_code == 409
-    assert second.json()["error"] == "Media deleted"
-    assert fetch_row(row.hash) == stored
+    assert_refused(second, 409, "Media deleted")
     assert [record.action for record in history(row.hash)] == ["delete"]
 
 
@@ -204,13 +196,13 @@ def test_soft_delete_deletes_once_then_answers_409(operator_client, make_media):
 @pytest.mark.parametrize("route", ["pipeline", "approve", "finish", "soft_delete"])
 def test_every_console_route_refuses_a_deleted_row(operator_client, make_media, route):
     row = row_in(make_media, pipeline_status="downloaded", deleted_at=LONG_AGO)
-    before = fetch_row(row.hash)
 
-    response = console(operator_client, row.hash, route, {"hash": row.hash, "error_status": True})
+    with unchanged(row.hash):
+        response = console(
+            operator_client, row.hash, route, {"hash": row.hash, "error_status": True}
+        )
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "Media deleted"
-    assert fetch_row(row.hash) == before
+    assert_refused(response, 409, "Media deleted")
 
 
 @pytest.mark.tables("g2")
@@ -219,15 +211,14 @@ def test_every_console_route_needs_an_operator_and_takes_if_match(
     api_client, operator_client, make_media, route
 ):
     row = row_in(make_media, pipeline_status="downloaded", rejection_status="accepted")
-    before = fetch_row(row.hash)
     body = {"hash": row.hash, "error_status": True}
 
-    anonymous = console(api_client, row.hash, route, body)
-    stale = console(operator_client, row.hash, route, body, headers={"If-Match": '"1-2"'})
+    with unchanged(row.hash):
+        anonymous = console(api_client, row.hash, route, body)
+        stale = console(operator_client, row.hash, route, body, headers={"If-Match": '"1-2"'})
 
-    assert (anonymous.status_code, anonymous.json()["error"]) == (401, "Authentication required")
-    assert (stale.status_code, stale.json()["error"]) == (412, "Precondition failed")
-    assert fetch_row(row.hash) == before
+    assert_refused(anonymous, 401, "Authentication required")
+    assert_refused(stale, 412, "Precondition failed")
     assert history() == []
 
 

@@ -48,6 +48,17 @@ def bulk(client, body: dict, **kwargs):
     return client.post(reverse("media-bulk"), body, format="json", **kwargs)
 
 
+def assert_refused(response, status: int, error: str, message: str | None = None) -> dict:
+    """A write answered `status` in the command shape with `error` (and `message`); its body."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"] == error
+    if message is not None:
+        assert body["message"] == message
+    return body
+
+
 def state(hash_value: str) -> dict:
     """The row's state columns as the database holds them, and whether it is deleted."""
     row = fetch_row(hash_value)

@@ -4,6 +4,8 @@ Everything runs on the test's own connection, inside its transaction, so the
 db fixture's rollback undoes it.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -76,6 +78,15 @@ def fetch_row(hash_value: str) -> dict | None:
         columns = [col.name for col in cursor.description]
         row = cursor.fetchone()
     return dict(zip(columns, row, strict=True)) if row else None
+
+
+@contextmanager
+def unchanged(*hash_values: str) -> Iterator[None]:
+    """The rows are after the block exactly as the database held them before it: a refused
+    write, or one that did not apply, changes nothing."""
+    before = [fetch_row(value) for value in hash_values]
+    yield
+    assert [fetch_row(value) for value in hash_values] == before
 
 
 def changes(hash_value: str) -> list[MediaChange]:
