@@ -5,11 +5,10 @@ Each test compares the whole row before and after the call, and the history.
 
 import pytest
 from django.contrib.auth.models import Permission
-from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from media.operators import operator_create, token_issue
-from tests.support.api import item_path
+from tests.support.api import item_path, token_client
 from tests.support.operators import (
     ALL_ACTIONS,
     act,
@@ -232,32 +231,37 @@ def test_a_stale_if_match_answers_412_and_changes_nothing(operator_client, make_
     assert [record.action for record in history(row.hash)] == ["override"]
 
 
-@pytest.mark.tables("g2")
-def test_without_credentials_the_action_answers_401(api_client, make_media):
-    row = row_in(make_media, pipeline_status="downloaded", rejection_status="accepted")
-
-    with unchanged(row.hash):
-        response = act(api_client, row.hash, "complete")
-
-    assert_refused(response, 401, "Authentication required")
-    assert response.headers["WWW-Authenticate"] == "Token"
-
-
-@pytest.mark.tables("g2")
-def test_a_user_with_only_the_rejection_status_permission_gets_403(db, make_media):
+@pytest.fixture
+def patcher_client(db):
+    """A user with only the rejection-status permission (no operators' group), by token."""
     user, _ = operator_create(username="patcher")
     user.groups.clear()
     user.user_permissions.add(
         Permission.objects.get(content_type__app_label="media", codename="change_rejection_status")
     )
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(username='patcher')}")
+    return token_client(token_issue(username="patcher"))
+
+
+@pytest.mark.tables("g2")
+@pytest.mark.parametrize(
+    ("caller", "status", "error", "challenge"),
+    [
+        ("api_client", 401, "Authentication required", "Token"),
+        ("patcher_client", 403, "Permission denied", None),
+    ],
+    ids=["no credentials", "only the rejection-status permission"],
+)
+def test_a_caller_who_may_not_act_gets_401_or_403_and_changes_nothing(
+    request, make_media, caller, status, error, challenge
+):
+    """Only a 401 asks for credentials (WWW-Authenticate); a 403 has nothing to ask for."""
     row = row_in(make_media, pipeline_status="downloaded", rejection_status="accepted")
 
     with unchanged(row.hash):
-        response = act(client, row.hash, "complete")
+        response = act(request.getfixturevalue(caller), row.hash, "complete")
 
-    assert_refused(response, 403, "Permission denied")
+    assert_refused(response, status, error)
+    assert response.headers.get("WWW-Authenticate") == challenge
     assert history() == []
 
 
