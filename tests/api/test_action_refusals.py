@@ -11,6 +11,8 @@ from media.operators import operator_create, token_issue
 from tests.support.api import item_path, token_client
 from tests.support.operators import (
     ALL_ACTIONS,
+    INGESTED,
+    PARSED,
     act,
     assert_refused,
     deleted_row_in,
@@ -23,11 +25,7 @@ pytestmark = pytest.mark.usefixtures("clear_throttles")
 
 # (action, the row's state, what the action needs, as the 409 says it), on every generation.
 INVALID = {
-    "re-ingest an ingested row": (
-        "re-ingest",
-        {"pipeline_status": "ingested", "rejection_status": "unfiltered"},
-        "pipeline_status other than ingested",
-    ),
+    "re-ingest an ingested row": ("re-ingest", INGESTED, "pipeline_status other than ingested"),
     "override an override": (
         "override",
         {"pipeline_status": "parsed", "rejection_status": "override"},
@@ -38,14 +36,10 @@ INVALID = {
         {"pipeline_status": "downloading", "rejection_status": "accepted"},
         None,  # the live labels: below, per generation
     ),
-    "clear an error the row does not have": (
-        "clear-error",
-        {"pipeline_status": "parsed", "rejection_status": "unfiltered"},
-        "error_status true",
-    ),
+    "clear an error the row does not have": ("clear-error", PARSED, "error_status true"),
     "complete a row that is not downloaded": (
         "complete",
-        {"pipeline_status": "ingested", "rejection_status": "unfiltered"},
+        INGESTED,
         "pipeline_status one of: downloaded, transferred",
     ),
 }
@@ -123,7 +117,7 @@ def test_every_action_but_restore_refuses_a_soft_deleted_row(operator_client, ma
 
 
 def assert_not_supported(client, make_media, name, why):
-    row = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
+    row = row_in(make_media, **PARSED)
 
     with unchanged(row.hash):
         body = assert_refused(act(client, row.hash, name), 409, "Not supported by this table", why)
@@ -188,7 +182,7 @@ def test_a_table_without_soft_delete_answers_409_not_supported(operator_client, 
 def test_a_bad_request_answers_400_naming_the_field_and_changes_nothing(
     operator_client, make_media, media_table, name, body, field, message
 ):
-    row = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
+    row = row_in(make_media, **PARSED)
 
     with unchanged(row.hash):
         response = act(operator_client, row.hash, name, body)
@@ -200,7 +194,7 @@ def test_a_bad_request_answers_400_naming_the_field_and_changes_nothing(
 
 @pytest.mark.parametrize("raw", ["[1, 2]", "{not json", '"reason"'])
 def test_a_malformed_body_answers_400(operator_client, make_media, media_table, raw):
-    row = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
+    row = row_in(make_media, **PARSED)
 
     with unchanged(row.hash):
         response = operator_client.post(
@@ -270,7 +264,7 @@ def test_too_many_actions_answer_429_with_retry_after(monkeypatch, operator_clie
     # DRF binds the rates at import (see test_throttling.py): set them on the class.
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": None, "write": "2/min"})
     done = row_in(make_media, pipeline_status="downloaded", rejection_status="accepted")
-    untouched = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
+    untouched = row_in(make_media, **PARSED)
     answers = [act(operator_client, done.hash, "complete").status_code for _ in range(2)]
 
     third = act(operator_client, untouched.hash, "override")

@@ -8,7 +8,15 @@ the one history record the write left.
 import pytest
 
 from tests.support.api import item_path, served_time
-from tests.support.operators import act, deleted_row_in, history, row_in, state, transaction_now
+from tests.support.operators import (
+    PARSED,
+    act,
+    deleted_row_in,
+    history,
+    row_in,
+    state,
+    transaction_now,
+)
 from tests.support.rows import LONG_AGO, fetch_row
 
 REJECTED = {
@@ -50,7 +58,7 @@ EVERYWHERE = {
     "reject sets the reason": (
         "reject",
         {"reason": "cam rip", "note": "seen it twice"},
-        {"pipeline_status": "parsed", "rejection_status": "unfiltered"},
+        PARSED,
         {"pipeline_status": "rejected", "rejection_status": "rejected"}
         | {"rejection_reason": "cam rip"},
     ),
@@ -79,8 +87,7 @@ WITH_MEDIA_ACCEPTED = {
     "approve an unfiltered row with an error": (
         "approve",
         None,
-        {"pipeline_status": "parsed", "rejection_status": "unfiltered"}
-        | {"error_status": True, "error_condition": "file move failed: permission denied"},
+        PARSED | {"error_status": True, "error_condition": "file move failed: permission denied"},
         {"pipeline_status": "media_accepted", "rejection_status": "accepted"},
     ),
     "approve a rejected row": (

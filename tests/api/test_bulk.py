@@ -10,12 +10,11 @@ import pytest
 
 from media.models import Media
 from tests.support.api import item_path
-from tests.support.operators import assert_refused, bulk, history, row_in, state
+from tests.support.operators import INGESTED, PARSED, assert_refused, bulk, history, row_in, state
 from tests.support.rows import ABSENT_HASH, LONG_AGO, unchanged
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
-PARSED = {"pipeline_status": "parsed", "rejection_status": "unfiltered"}
 FAILED = {
     "pipeline_status": "rejected",
     "rejection_status": "rejected",
@@ -235,7 +234,7 @@ def test_a_dry_run_answers_the_rows_as_they_would_become_and_writes_nothing(
 
 
 def test_a_refused_dry_run_answers_409_as_the_real_one_would(operator_client, make_media):
-    row = row_in(make_media, pipeline_status="ingested", rejection_status="unfiltered")
+    row = row_in(make_media, **INGESTED)
 
     with unchanged(row.hash):
         response = bulk(

@@ -11,12 +11,11 @@ from rest_framework.throttling import SimpleRateThrottle
 from media.models import Media
 from media.operators import token_issue
 from tests.support.database import committed_media, run_together
-from tests.support.operators import assert_refused, bulk, history, row_in, state
+from tests.support.operators import PARSED, assert_refused, bulk, history, row_in, state
 from tests.support.rows import unchanged
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
 
-PARSED = {"pipeline_status": "parsed", "rejection_status": "unfiltered"}
 HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 
 

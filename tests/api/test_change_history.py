@@ -6,7 +6,7 @@ import pytest
 
 from media.models import MediaChange
 from tests.support.api import history_path, served_time, status_path
-from tests.support.operators import act, bulk, history, row_in, transaction_now
+from tests.support.operators import PARSED, act, bulk, history, row_in, transaction_now
 from tests.support.rows import LONG_AGO, add_change, fetch_row
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
@@ -36,8 +36,8 @@ def entry(record: MediaChange) -> dict:
 def writes(operator_client, make_media):
     """A PATCH, an action, a console write and a batch of two: five records."""
     first = row_in(make_media, pipeline_status="rejected", rejection_status="rejected")
-    pair = [row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")]
-    pair.append(row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered"))
+    pair = [row_in(make_media, **PARSED)]
+    pair.append(row_in(make_media, **PARSED))
     patch = {"hash": first.hash, "rejection_status": "accepted"}
     operator_client.patch(status_path(first.hash), patch, format="json")
     act(operator_client, first.hash, "re-ingest", {"note": "try again"})

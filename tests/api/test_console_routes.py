@@ -8,7 +8,7 @@ permission and are recorded in the history.
 import pytest
 from django.urls import reverse
 
-from tests.support.operators import assert_refused, history, row_in, state
+from tests.support.operators import INGESTED, PARSED, assert_refused, history, row_in, state
 from tests.support.rows import LONG_AGO, unchanged
 
 pytestmark = pytest.mark.usefixtures("clear_throttles")
@@ -58,7 +58,7 @@ def test_pipeline_sets_exactly_the_given_columns_and_the_triggers_follow(
 
 
 def test_pipeline_applies_no_transition_rule(operator_client, make_media, media_table):
-    row = row_in(make_media, pipeline_status="ingested", rejection_status="unfiltered")
+    row = row_in(make_media, **INGESTED)
 
     response = console(
         operator_client,
@@ -114,7 +114,7 @@ def test_a_bad_pipeline_body_answers_400_and_changes_nothing(
     operator_client, make_media, media_table, case
 ):
     body, error, message = case
-    row = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
+    row = row_in(make_media, **PARSED)
     body = {key: row.hash if value == ROW else value for key, value in body.items()}
 
     with unchanged(row.hash):
@@ -125,7 +125,7 @@ def test_a_bad_pipeline_body_answers_400_and_changes_nothing(
 
 
 def test_pipeline_takes_only_the_live_labels(operator_client, make_media, media_table):
-    row = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
+    row = row_in(make_media, **PARSED)
     label = "queued" if media_table != "g0" else "media_accepted"
 
     response = console(
@@ -160,7 +160,7 @@ def test_approve_on_g0_answers_409_not_supported(operator_client, make_media):
 
 def test_finish_is_the_complete_action_with_its_rule(operator_client, make_media, media_table):
     done = row_in(make_media, pipeline_status="transferred", rejection_status="accepted")
-    early = row_in(make_media, pipeline_status="parsed", rejection_status="unfiltered")
+    early = row_in(make_media, **PARSED)
 
     with unchanged(early.hash):
         assert_done(console(operator_client, done.hash, "finish"), "Media finished", done.hash)

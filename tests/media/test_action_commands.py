@@ -7,10 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.support.operators import history, row_in, state
+from tests.support.operators import PARSED, history, row_in, state
 from tests.support.rows import ABSENT_HASH, fetch_row
-
-PARSED = {"pipeline_status": "parsed", "rejection_status": "unfiltered"}
 
 
 def run(*args) -> str:

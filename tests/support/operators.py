@@ -19,6 +19,9 @@ STATE = (
     "error_status",
     "error_condition",
 )
+# A row as the pipeline takes it in, and one waiting for its metadata; neither filtered yet.
+INGESTED = {"pipeline_status": "ingested", "rejection_status": "unfiltered"}
+PARSED = {"pipeline_status": "parsed", "rejection_status": "unfiltered"}
 # What trigger 5 leaves of a row a person deleted, beside its deleted_at.
 USER_DELETION = {"rejection_status": "rejected", "rejection_reason": "user deletion"}
 ALL_ACTIONS = [
