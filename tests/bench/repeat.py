@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from tests.bench.drivers import wrk
 from tests.bench.service import PROXY_HEADERS, WorkerMemory
+from tests.bench.table import MeasuredRow
 from tests.support.server import ProductionServer
 
 CACHE_MB = 64
@@ -28,32 +29,24 @@ COLUMNS = ["table", "rows", "page", "cache", "req/s", "p50 ms", "p99 ms", "hit r
 COLUMNS += ["floor TPS", "x floor", "x health"]
 
 
-@dataclass
-class RepeatRow:
-    table: str
-    rows: int
+@dataclass(kw_only=True)
+class RepeatRow(MeasuredRow):
     page: str
     mode: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
     hit_rate: float | None
-    floor_tps: float
     health_rps: float
 
     def cells(self) -> list[str]:
+        rps = self.served.rps
         return [
-            self.table,
-            f"{self.rows:,}",
+            *self.place(),
             self.page,
             self.mode,
-            f"{self.rps:.1f}",
-            f"{self.p50_ms:.1f}",
-            f"{self.p99_ms:.1f}",
+            *self.speed(),
             "-" if self.hit_rate is None else f"{self.hit_rate:.0%}",
             f"{self.floor_tps:.1f}" if self.floor_tps else "-",
-            f"{self.rps / self.floor_tps:.1f}" if self.floor_tps else "-",
-            f"{self.rps / self.health_rps:.2f}",
+            f"{rps / self.floor_tps:.1f}" if self.floor_tps else "-",
+            f"{rps / self.health_rps:.2f}",
         ]
 
 
@@ -122,16 +115,14 @@ def bench_repeat(size, env: dict, cases: dict, floors: dict, log_dir) -> tuple[l
                         result = wrk(url, size.seconds, PROXY_HEADERS)
                     rows.append(
                         RepeatRow(
-                            size.table,
-                            size.rows,
-                            page,
-                            f"{cache}, {mode}",
-                            result.rps,
-                            result.p50_ms,
-                            result.p99_ms,
-                            cache_log.hit_rate() if cache == "on" else None,
-                            floors[page],
-                            health.rps,
+                            table=size.table,
+                            rows=size.rows,
+                            page=page,
+                            mode=f"{cache}, {mode}",
+                            served=result,
+                            hit_rate=cache_log.hit_rate() if cache == "on" else None,
+                            floor_tps=floors[page],
+                            health_rps=health.rps,
                         )
                     )
                     print("  " + " | ".join(rows[-1].cells()), flush=True)

@@ -35,6 +35,7 @@ from tests.bench.drivers import pgbench, psql_check, require_wrk, wrk
 from tests.bench.repeat import COLUMNS as REPEAT_COLUMNS
 from tests.bench.repeat import PAGES, bench_repeat
 from tests.bench.service import PROXY_HEADERS, WorkerMemory, service_env
+from tests.bench.table import MeasuredRow, markdown
 from tests.support.server import ProductionServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,44 +60,27 @@ COLUMNS = [
 ]
 
 
-@dataclass
-class Row:
-    table: str
-    rows: int
+@dataclass(kw_only=True)
+class Row(MeasuredRow):
     case: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    floor_tps: float
     floor_ms: float
     naive_tps: float | None
-    ok: int
-    errors: int
     rss_mb: float
 
     def cells(self) -> list[str]:
         return [
-            self.table,
-            f"{self.rows:,}",
+            *self.place(),
             self.case,
-            f"{self.rps:.1f}",
-            f"{self.p50_ms:.1f}",
-            f"{self.p99_ms:.1f}",
+            *self.speed(),
             f"{self.floor_tps:.1f}",
             f"{self.floor_ms:.1f}",
-            f"{self.rps / self.floor_tps:.2f}" if self.floor_tps else "-",
+            f"{self.served.rps / self.floor_tps:.2f}" if self.floor_tps else "-",
             f"{self.naive_tps:.1f}" if self.naive_tps is not None else "-",
             f"{self.floor_tps / self.naive_tps:.2f}" if self.naive_tps else "-",
-            str(self.ok),
-            str(self.errors),
+            str(self.served.ok),
+            str(self.served.errors),
             f"{self.rss_mb:.0f}",
         ]
-
-
-def markdown(rows, columns=COLUMNS) -> str:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def capture_sql(rows: int, dbname: str, env: dict) -> tuple[Path, dict]:
@@ -160,18 +144,14 @@ def bench_case(case, size: Size) -> Row:
         options = pgoptions if case.count is not None else ""
         naive_tps = pgbench(cluster.bin_dir, connection, [naive_script], seconds, options).tps
     return Row(
-        size.table,
-        size.rows,
-        case.name,
-        served.rps,
-        served.p50_ms,
-        served.p99_ms,
-        floor.tps,
-        floor.latency_ms,
-        naive_tps,
-        served.ok,
-        served.errors,
-        case_rss_mb,
+        table=size.table,
+        rows=size.rows,
+        case=case.name,
+        served=served,
+        floor_tps=floor.tps,
+        floor_ms=floor.latency_ms,
+        naive_tps=naive_tps,
+        rss_mb=case_rss_mb,
     )
 
 
@@ -261,7 +241,7 @@ def main() -> None:
         cluster.stop()
     parts = [
         header(seconds, warmup, load_before),
-        markdown(results),
+        markdown(results, COLUMNS),
         "Peak RSS of any gunicorn worker (VmHWM): " + "; ".join(peaks) + ".",
     ]
     if repeated:
