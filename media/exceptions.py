@@ -49,27 +49,30 @@ CODE_TITLES = {HASH_MISMATCH: "Hash mismatch"}
 
 
 class MediaError(exceptions.APIException):
-    """An error of this API: a title for the body, and optional `details` beside the message."""
+    """An error of this API: a title for the body, and optional `details` beside the message.
+
+    Each kind names its HTTP status and its title in its class line, as keywords:
+    what the contract answers for it reads in one place.
+    """
 
     title = "Error"
+
+    def __init_subclass__(cls, *, status_code: int, title: str, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.status_code = status_code
+        cls.title = title
 
     def __init__(self, message, *, details=None):
         super().__init__(message)
         self.details = details
 
 
-class MediaNotFound(MediaError):
-    status_code = status.HTTP_404_NOT_FOUND
-    title = "Media not found"
-
+class MediaNotFound(MediaError, status_code=status.HTTP_404_NOT_FOUND, title="Media not found"):
     def __init__(self, hash_value):
         super().__init__(f"No media found with hash: {hash_value}")
 
 
-class MediaDeleted(MediaError):
-    status_code = status.HTTP_409_CONFLICT
-    title = "Media deleted"
-
+class MediaDeleted(MediaError, status_code=status.HTTP_409_CONFLICT, title="Media deleted"):
     def __init__(self, hash_value):
         super().__init__(
             f"Media {hash_value} is soft-deleted (its deleted_at is set); the pipeline "
@@ -77,10 +80,9 @@ class MediaDeleted(MediaError):
         )
 
 
-class PreconditionFailed(MediaError):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    title = "Precondition failed"
-
+class PreconditionFailed(
+    MediaError, status_code=status.HTTP_412_PRECONDITION_FAILED, title="Precondition failed"
+):
     def __init__(self, hash_value, current_etag):
         super().__init__(
             f"Media {hash_value} has changed since it was read (its ETag is now {current_etag}); "
@@ -88,11 +90,10 @@ class PreconditionFailed(MediaError):
         )
 
 
-class InvalidTransition(MediaError):
+class InvalidTransition(
+    MediaError, status_code=status.HTTP_409_CONFLICT, title="Invalid transition"
+):
     """The row's state does not allow the action; `details` say what it is and what is needed."""
-
-    status_code = status.HTTP_409_CONFLICT
-    title = "Invalid transition"
 
     def __init__(self, hash_value, *, details):
         super().__init__(
@@ -102,15 +103,13 @@ class InvalidTransition(MediaError):
         )
 
 
-class NotSupported(MediaError):
-    status_code = status.HTTP_409_CONFLICT
-    title = "Not supported by this table"
+class NotSupported(
+    MediaError, status_code=status.HTTP_409_CONFLICT, title="Not supported by this table"
+):
+    """The live table lacks what the action needs: a column, or a label of one of its enums."""
 
 
-class CountChanged(MediaError):
-    status_code = status.HTTP_409_CONFLICT
-    title = "Count changed"
-
+class CountChanged(MediaError, status_code=status.HTTP_409_CONFLICT, title="Count changed"):
     def __init__(self, *, expected, found):
         super().__init__(
             f"The filter matches {found} rows now, not the {expected} expected; nothing was "
@@ -119,16 +118,12 @@ class CountChanged(MediaError):
         )
 
 
-class TooManyRows(MediaError):
-    status_code = status.HTTP_400_BAD_REQUEST
-    title = "Invalid request"
+class TooManyRows(MediaError, status_code=status.HTTP_400_BAD_REQUEST, title="Invalid request"):
+    """A bulk filter that matches more rows than one batch may change."""
 
 
-class BatchRefused(MediaError):
+class BatchRefused(MediaError, status_code=status.HTTP_409_CONFLICT, title="Batch refused"):
     """A bulk request of which some rows refused: nothing was written; one result per row."""
-
-    status_code = status.HTTP_409_CONFLICT
-    title = "Batch refused"
 
     def __init__(self, results):
         refused = sum(1 for result in results if result["status"] != 200)
@@ -139,14 +134,18 @@ class BatchRefused(MediaError):
         self.results = results
 
 
-class RequestTooLarge(MediaError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    title = "Request body too large"
+class RequestTooLarge(
+    MediaError,
+    status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    title="Request body too large",
+):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE, which Django refuses to read."""
 
 
-class QueryTimeout(MediaError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    title = "Query timeout"
+class QueryTimeout(
+    MediaError, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, title="Query timeout"
+):
+    """statement_timeout cancelled the query; the request may succeed later or narrower."""
 
 
 def error_body(shape, title, text, *, details=None, request_id=None, results=None) -> dict:
