@@ -60,12 +60,18 @@ const STATUS_LABELS: Record<(typeof ROW_ACTIONS)[number], string> = {
   override: "Override",
 };
 
-function Select<T extends string>(props: {
-  name: keyof ListQuery;
+// The filters with a select: each a column of the list's query, with its labels.
+const SELECT_OPTIONS = {
+  media_type: MEDIA_TYPES,
+  pipeline_status: PIPELINE_STATUSES,
+  rejection_status: REJECTION_STATUSES,
+};
+
+function Select(props: {
+  name: keyof typeof SELECT_OPTIONS;
   label: string;
-  options: Record<T, string>;
-  value: T[] | undefined;
-  onChange: (value: T[] | undefined) => void;
+  query: ListQuery;
+  refine: (change: Partial<ListQuery>) => void;
 }) {
   return (
     <label>
@@ -73,13 +79,16 @@ function Select<T extends string>(props: {
       <select
         name={props.name}
         data-testid={`filter-${props.name}`}
-        value={props.value?.[0] ?? ""}
-        onChange={(event) => props.onChange(event.target.value ? [event.target.value as T] : undefined)}
+        value={props.query[props.name]?.[0] ?? ""}
+        onChange={(event) =>
+          // The options are the column's labels, so the value is one of them.
+          props.refine({ [props.name]: event.target.value ? [event.target.value] : undefined } as Partial<ListQuery>)
+        }
       >
         <option value="">all</option>
-        {(Object.keys(props.options) as T[]).map((value) => (
+        {Object.entries(SELECT_OPTIONS[props.name]).map(([value, label]) => (
           <option key={value} value={value}>
-            {props.options[value]}
+            {label}
           </option>
         ))}
       </select>
@@ -369,27 +378,9 @@ export function App() {
       </p>
 
       <form className="filters" onSubmit={search}>
-        <Select
-          name="media_type"
-          label="Type"
-          options={MEDIA_TYPES}
-          value={query.media_type}
-          onChange={(media_type) => refine({ media_type })}
-        />
-        <Select
-          name="pipeline_status"
-          label="Pipeline"
-          options={PIPELINE_STATUSES}
-          value={query.pipeline_status}
-          onChange={(pipeline_status) => refine({ pipeline_status })}
-        />
-        <Select
-          name="rejection_status"
-          label="Rejection"
-          options={REJECTION_STATUSES}
-          value={query.rejection_status}
-          onChange={(rejection_status) => refine({ rejection_status })}
-        />
+        <Select name="media_type" label="Type" query={query} refine={refine} />
+        <Select name="pipeline_status" label="Pipeline" query={query} refine={refine} />
+        <Select name="rejection_status" label="Rejection" query={query} refine={refine} />
         <label>
           Title{" "}
           <input
