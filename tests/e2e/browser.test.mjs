@@ -11,27 +11,46 @@ import { describe, before, test } from "node:test";
 
 import {
   API_URL,
-  APP_ORIGIN,
   APP_URL,
   PAGE_SIZE,
   ROW_ACTIONS,
+  answerTo,
   apiGet,
   assertClean,
   assertTableShows,
   checkFavicon,
-  context,
   fail,
   listAfter,
+  openScreen,
   paramsOf,
   rangeText,
   rejectionStatusInDatabase,
   screenshot,
   tableRows,
   useBrowser,
-  watch,
 } from "./support.mjs";
 
 useBrowser();
+
+const SORTED = { asc: "ascending", desc: "descending" };
+
+/**
+ * Click the release_year header and wait for the list sorted in `order`: the page
+ * asked for it, shows what the API answers and marks the column. Its request and body.
+ */
+async function sortByYear(page, order, file) {
+  const sorted = await listAfter(page, { sort_by: "release_year", sort_order: order, offset: 0 }, () =>
+    page.click('th[data-col="release_year"] button'),
+  );
+  assert.deepEqual(sorted.body, await apiGet(`/rear-diff/media?${new URLSearchParams(sorted.params)}`));
+  await assertTableShows(page, sorted.body.data);
+  assert.equal(await page.getAttribute('th[data-col="release_year"]', "aria-sort"), SORTED[order]);
+  const years = (await tableRows(page)).map((row) => row.cells.release_year).filter(Boolean).map(Number);
+  const expected = [...years].sort((a, b) => (order === "asc" ? a - b : b - a));
+  assert.deepEqual(years, expected, `years shown ${SORTED[order]}`);
+  await screenshot(page, file);
+  return sorted;
+}
 
 describe("the reference client on Vite against the service", () => {
   let page;
@@ -40,7 +59,7 @@ describe("the reference client on Vite against the service", () => {
   let filtered; // the media_type=tv_show first page
 
   before(async () => {
-    page = watch(await context.newPage(), screen);
+    page = await openScreen(screen);
   });
 
   test("shows the first page of rows, fetched across origins", async () => {
@@ -101,26 +120,9 @@ describe("the reference client on Vite against the service", () => {
   });
 
   test("sorts by a column, ascending then descending", async () => {
-    const asc = await listAfter(page, { sort_by: "release_year", sort_order: "asc", offset: 0 }, () =>
-      page.click('th[data-col="release_year"] button'),
-    );
+    const asc = await sortByYear(page, "asc", "04-sorted-ascending.png");
     assert.equal(asc.params.media_type, "tv_show", "sorting keeps the filter");
-    assert.deepEqual(asc.body, await apiGet(`/rear-diff/media?${new URLSearchParams(asc.params)}`));
-    await assertTableShows(page, asc.body.data);
-    assert.equal(await page.getAttribute('th[data-col="release_year"]', "aria-sort"), "ascending");
-    const years = (await tableRows(page)).map((row) => row.cells.release_year).filter(Boolean).map(Number);
-    assert.deepEqual(years, [...years].sort((a, b) => a - b), "years shown ascending");
-    await screenshot(page, "04-sorted-ascending.png");
-
-    const desc = await listAfter(page, { sort_by: "release_year", sort_order: "desc", offset: 0 }, () =>
-      page.click('th[data-col="release_year"] button'),
-    );
-    assert.deepEqual(desc.body, await apiGet(`/rear-diff/media?${new URLSearchParams(desc.params)}`));
-    await assertTableShows(page, desc.body.data);
-    assert.equal(await page.getAttribute('th[data-col="release_year"]', "aria-sort"), "descending");
-    const yearsDesc = (await tableRows(page)).map((row) => row.cells.release_year).filter(Boolean).map(Number);
-    assert.deepEqual(yearsDesc, [...yearsDesc].sort((a, b) => b - a), "years shown descending");
-    await screenshot(page, "05-sorted-descending.png");
+    await sortByYear(page, "desc", "05-sorted-descending.png");
   });
 
   test("filters by pipeline_status and rejection_status and searches the title", async () => {
@@ -158,15 +160,10 @@ describe("the reference client on Vite against the service", () => {
     const before = row.cells.rejection_status;
     const target = ROW_ACTIONS.find((status) => status !== before);
     const button = `tr[data-hash="${row.hash}"] button[data-action="${target}"]`;
-    const [response] = await Promise.all([
-      page.waitForResponse(
-        (r) => r.request().method() === "PATCH" && r.url() === `${API_URL}/rear-diff/media/${row.hash}/rejection-status`,
-      ),
-      page.click(button),
-    ]);
+    const path = `/rear-diff/media/${row.hash}/rejection-status`;
+    const response = await answerTo(page, "PATCH", path, () => page.click(button));
     const body = await response.json();
     assert.equal(response.status(), 200, JSON.stringify(body));
-    assert.equal(response.headers()["access-control-allow-origin"], APP_ORIGIN);
     assert.equal(response.request().headers()["authorization"]?.startsWith("Token "), true);
     assert.equal(body.success, true);
     assert.equal(body.message, "Rejection status updated successfully");
@@ -235,7 +232,7 @@ describe("the service's own pages in the browser", () => {
 
   for (const { name, path, file, ready } of screens) {
     test(`${path} renders offline with no console error`, async () => {
-      const page = watch(await context.newPage(), name);
+      const page = await openScreen(name);
       const response = await page.goto(`${API_URL}${path}`);
       assert.equal(response.status(), 200);
       assert.match(response.headers()["content-type"], /^text\/html/);

@@ -11,32 +11,21 @@ import { before, describe, test } from "node:test";
 
 import {
   API_URL,
-  APP_ORIGIN,
   APP_URL,
+  answerTo,
   apiGet,
   assertClean,
   assertTableShows,
   checkFavicon,
-  context,
   listAfter,
+  openScreen,
   rowInDatabase,
   screenshot,
   tableRows,
   useBrowser,
-  watch,
 } from "./support.mjs";
 
 useBrowser();
-
-/** Do `action`, wait for the page's request to `path` (and method) to be answered. */
-async function answerTo(page, method, path, action) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === path),
-    action(),
-  ]);
-  assert.equal(response.headers()["access-control-allow-origin"], APP_ORIGIN);
-  return response;
-}
 
 /** The facet bar as shown: value -> count, "" for All. */
 async function shownFacets(page) {
@@ -53,7 +42,7 @@ describe("the operator controls of the reference client", () => {
   const screen = "operators";
 
   before(async () => {
-    page = watch(await context.newPage(), screen);
+    page = await openScreen(screen);
   });
 
   test("the facet bar shows every status with the API's counts, and filters on a click", async () => {
@@ -163,7 +152,7 @@ describe("the operator controls of the reference client", () => {
   test("a refused dry run names the rows that cannot be rejected and writes nothing", async () => {
     // Its own screen: the browser logs the expected 409 as a console error.
     const refusing = "refused-batch";
-    const tab = watch(await context.newPage(), refusing);
+    const tab = await openScreen(refusing);
     await answerTo(tab, "GET", "/rear-diff/media/facets", () => tab.goto(APP_URL));
     const { body } = await listAfter(tab, { pipeline_status: "complete", offset: 0 }, () =>
       tab.click("[data-facet=pipeline_status][data-value=complete]"),

@@ -49,6 +49,11 @@ export function watch(page, screen) {
   return page;
 }
 
+/** A new page in the browser, recorded as `screen` (watch). */
+export async function openScreen(screen) {
+  return watch(await context.newPage(), screen);
+}
+
 /**
  * No request of the screen left the machine, and its console logged exactly the
  * `expected` errors (by default none; the browser logs every 4xx answer).
@@ -133,6 +138,20 @@ export async function listAfter(page, expected, action) {
     body.data.map((row) => row.hash),
   );
   return { params: paramsOf(response.url()), body };
+}
+
+/**
+ * Do `action` and wait until the service has answered the page's `method` request
+ * to `path`. The response, which granted the page's origin (cross-origin).
+ */
+export async function answerTo(page, method, path, action) {
+  const answers = (response) => {
+    const url = new URL(response.url());
+    return response.request().method() === method && url.origin === new URL(API_URL).origin && url.pathname === path;
+  };
+  const [response] = await Promise.all([page.waitForResponse(answers), action()]);
+  assert.equal(response.headers()["access-control-allow-origin"], APP_ORIGIN);
+  return response;
 }
 
 /** The table shows exactly `data`, in order, with the right values. */
