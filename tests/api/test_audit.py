@@ -11,7 +11,7 @@ from django.db import connection
 
 from media.models import MediaChange
 from tests.support.api import command_error, history_path, patch_json, patch_status
-from tests.support.rows import ABSENT_HASH, LONG_AGO, changes, execute, fetch_row
+from tests.support.rows import ABSENT_HASH, LONG_AGO, changes, execute, fetch_row, unchanged
 
 AUDIT_TABLE = MediaChange._meta.db_table
 
@@ -145,13 +145,12 @@ def test_refused_patch_writes_no_record_and_changes_nothing(
     api_client, operator_client, reader_client, unfiltered_row, refusal, status
 ):
     clients = {"operator": operator_client, "anonymous": api_client, "reader": reader_client}
-    before = fetch_row(unfiltered_row.hash)
 
-    response = refusal(clients, unfiltered_row)
+    with unchanged(unfiltered_row.hash):
+        response = refusal(clients, unfiltered_row)
 
     assert response.status_code == status
     assert response.json()["success"] is False
-    assert fetch_row(unfiltered_row.hash) == before
     assert not MediaChange.objects.exists()
 
 
@@ -173,14 +172,13 @@ def audit_insert_fails(db):
 def test_change_whose_audit_record_fails_is_not_made_and_answers_500(
     operator_client, unfiltered_row, audit_insert_fails
 ):
-    before = fetch_row(unfiltered_row.hash)
-
-    response = patch_status(
-        operator_client,
-        unfiltered_row.hash,
-        "accepted",
-        headers={"X-Request-ID": "audit-fails-0001"},
-    )
+    with unchanged(unfiltered_row.hash):
+        response = patch_status(
+            operator_client,
+            unfiltered_row.hash,
+            "accepted",
+            headers={"X-Request-ID": "audit-fails-0001"},
+        )
 
     assert response.status_code == 500
     assert response.json() == command_error(
@@ -189,17 +187,15 @@ def test_change_whose_audit_record_fails_is_not_made_and_answers_500(
         "the log has the details under request id audit-fails-0001.",
         request_id="audit-fails-0001",
     )
-    assert fetch_row(unfiltered_row.hash) == before
     assert not MediaChange.objects.exists()
 
 
 def test_change_whose_audit_table_is_missing_is_not_made(operator_client, unfiltered_row):
     execute(f'ALTER TABLE "{AUDIT_TABLE}" RENAME TO "audit_moved_away"')
-    before = fetch_row(unfiltered_row.hash)
 
-    response = patch_status(operator_client, unfiltered_row.hash, "accepted")
+    with unchanged(unfiltered_row.hash):
+        response = patch_status(operator_client, unfiltered_row.hash, "accepted")
 
     assert response.status_code == 500
     assert response.json()["success"] is False
     assert response.json()["error"] == "Database error"
-    assert fetch_row(unfiltered_row.hash) == before

@@ -15,7 +15,7 @@ from django.db import connection
 from media.operators import token_issue
 from tests.support.api import command_error, history_path, item_path, patch_status
 from tests.support.database import committed_media, run_together
-from tests.support.rows import LONG_AGO, TABLE, changes, fetch_row
+from tests.support.rows import LONG_AGO, TABLE, changes, fetch_row, unchanged
 
 RACES = pytest.mark.tables("g2")  # threads and commits: today's table is enough
 RACE_HASH = "5ace0000000000000000000000000000000000aa"
@@ -98,13 +98,12 @@ def test_patch_with_a_stale_if_match_answers_412_and_changes_nothing(
     first = patch_status(operator_client, row.hash, "accepted", headers=if_match(past_etag))
     assert first.status_code == 200
     new_etag = first.headers["ETag"]
-    before = fetch_row(row.hash)
 
-    response = patch_status(operator_client, row.hash, "rejected", headers=if_match(past_etag))
+    with unchanged(row.hash):
+        response = patch_status(operator_client, row.hash, "rejected", headers=if_match(past_etag))
 
     assert response.status_code == 412
     assert response.json() == precondition_failed(row.hash, new_etag)
-    assert fetch_row(row.hash) == before
     assert [(c.old_status, c.new_status) for c in changes(row.hash)] == [("unfiltered", "accepted")]
 
 
@@ -112,15 +111,14 @@ def test_patch_with_an_if_match_that_never_matched_answers_412(
     operator_client, unfiltered_row, past_etag
 ):
     row = unfiltered_row
-    before = fetch_row(row.hash)
 
-    response = patch_status(
-        operator_client, row.hash, "rejected", headers=if_match('"not-a-version"')
-    )
+    with unchanged(row.hash):
+        response = patch_status(
+            operator_client, row.hash, "rejected", headers=if_match('"not-a-version"')
+        )
 
     assert response.status_code == 412
     assert response.json() == precondition_failed(row.hash, past_etag)
-    assert fetch_row(row.hash) == before
     assert changes(row.hash) == []
 
 

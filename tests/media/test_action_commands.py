@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.support.operators import PARSED, history, row_in, state
-from tests.support.rows import ABSENT_HASH, fetch_row
+from tests.support.rows import ABSENT_HASH, unchanged
 
 
 def run(*args) -> str:
@@ -38,14 +38,13 @@ def test_media_action_changes_the_rows_and_records_who_ran_it(operator, make_med
 
 def test_media_action_dry_run_writes_nothing(operator, make_media, media_table):
     row = row_in(make_media, pipeline_status="rejected", rejection_status="rejected")
-    before = fetch_row(row.hash)
 
-    output = run("media_action", "re-ingest", row.hash, "--dry-run", "--as", "operator")
+    with unchanged(row.hash):
+        output = run("media_action", "re-ingest", row.hash, "--dry-run", "--as", "operator")
 
     assert output == (
         f"{row.hash} ingested unfiltered\nDry run: 1 rows would change; nothing was written.\n"
     )
-    assert fetch_row(row.hash) == before
     assert history() == []
 
 
@@ -78,29 +77,28 @@ def test_media_action_reports_each_refused_row_and_writes_nothing(
 ):
     fine = row_in(make_media, **PARSED)
     done = row_in(make_media, pipeline_status="complete", rejection_status="accepted")
-    before = fetch_row(fine.hash)
 
-    with pytest.raises(CommandError) as refused:
-        run("media_action", "reject", fine.hash, done.hash, ABSENT_HASH)
-    with pytest.raises(CommandError) as failed:
-        run(
-            "media_action",
-            "reject",
-            fine.hash,
-            done.hash,
-            ABSENT_HASH,
-            "--reason",
-            "x",
-            "--as",
-            "operator",
-        )
+    with unchanged(fine.hash):
+        with pytest.raises(CommandError) as refused:
+            run("media_action", "reject", fine.hash, done.hash, ABSENT_HASH)
+        with pytest.raises(CommandError) as failed:
+            run(
+                "media_action",
+                "reject",
+                fine.hash,
+                done.hash,
+                ABSENT_HASH,
+                "--reason",
+                "x",
+                "--as",
+                "operator",
+            )
 
     assert "--as USER" in str(refused.value)
     lines = str(failed.value).splitlines()
     assert lines[0].startswith("Batch refused: 2 of 3 rows refused the action")
     assert f"  {done.hash}: 409 reject is not allowed" in "\n".join(lines)
     assert f"  {ABSENT_HASH}: 404 No media found with hash: {ABSENT_HASH}" in lines
-    assert fetch_row(fine.hash) == before
     assert history() == []
 
 

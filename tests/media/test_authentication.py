@@ -28,7 +28,7 @@ from tests.support.api import (
     patch_status,
     token_client,
 )
-from tests.support.rows import fetch_row
+from tests.support.rows import fetch_row, unchanged
 
 # Who the caller is does not depend on the table's generation: today's is enough.
 pytestmark = pytest.mark.tables("g2")
@@ -169,13 +169,11 @@ def test_session_patch_with_the_csrf_token_answers_200_and_records_the_user(
 def test_session_patch_without_the_csrf_token_answers_403_and_changes_nothing(
     logged_in_operator, sample_media
 ):
-    before = fetch_row(SAMPLE_HASH)
-
-    response = session_patch(logged_in_operator, with_csrf=False)
+    with unchanged(SAMPLE_HASH):
+        response = session_patch(logged_in_operator, with_csrf=False)
 
     assert response.status_code == 403
     assert response.json() == command_error("Permission denied", "CSRF Failed: CSRF token missing.")
-    assert fetch_row(SAMPLE_HASH) == before
     assert not MediaChange.objects.filter(media_hash=SAMPLE_HASH).exists()
 
 
