@@ -7,15 +7,13 @@ configured database), as `make run` on a fresh machine has it.
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from config.embedded_postgres import EmbeddedCluster
-from tests.support.server import ROOT, run_python
+from tests.support.server import run_python, start_python
 
 CONNECT = (
     "import django; django.setup()\n"
@@ -26,14 +24,18 @@ CONNECT = (
 )
 
 
-def run(arguments, local_state_dir):
-    """Nothing configured but LOCAL_STATE_DIR; a first start runs initdb, hence the time."""
-    environment = {
+def environment(local_state_dir):
+    """Nothing configured but LOCAL_STATE_DIR, as on a fresh machine."""
+    return {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "LOCAL_STATE_DIR": str(local_state_dir),
     }
-    return run_python(arguments, environment, timeout=120)
+
+
+def run(arguments, local_state_dir):
+    """A first start runs initdb, hence the time."""
+    return run_python(arguments, environment(local_state_dir), timeout=120)
 
 
 @pytest.fixture
@@ -94,22 +96,7 @@ def test_the_first_connection_starts_the_cluster_and_creates_the_database(local_
 
 def test_processes_that_connect_at_once_to_a_new_folder_share_one_cluster(local_state_dir):
     """pytest-xdist's workers on a fresh clone: one runs initdb and creates the database."""
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "LOCAL_STATE_DIR": str(local_state_dir),
-    }
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", CONNECT],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
+    processes = start_python(["-c", CONNECT], environment(local_state_dir), 3)
     results = [(process.wait(timeout=120), *process.communicate()) for process in processes]
 
     assert [(code, out.strip()) for code, out, _ in results] == [(0, "rear_diff")] * 3, results

@@ -6,7 +6,6 @@ processes.
 """
 
 import subprocess
-import sys
 import time
 
 import pytest
@@ -15,7 +14,7 @@ from django.urls import reverse
 from media.ddl import LATEST
 from media.management.commands.migrate_locked import LOCK_KEY
 from tests.support.database import connect, scratch_database, server_environment
-from tests.support.server import GUNICORN, ROOT, ProductionServer, run_python
+from tests.support.server import GUNICORN, ROOT, ProductionServer, run_python, start_python
 
 WAITING_FOR_THE_LOCK = """
 SELECT count(*) FROM pg_locks
@@ -45,17 +44,9 @@ def test_two_replicas_migrating_at_once_both_succeed_one_after_the_other(fresh_d
     environment = server_environment(PGSQL_NAME=fresh_database)
     with connect(fresh_database) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
-        replicas = [
-            subprocess.Popen(
-                [sys.executable, "manage.py", "migrate_locked", "--no-input"],
-                cwd=ROOT,
-                env=environment,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            for _ in range(2)
-        ]
+        replicas = start_python(
+            ["manage.py", "migrate_locked", "--no-input"], environment, 2, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 60
         while holder.execute(WAITING_FOR_THE_LOCK, [LOCK_KEY]).fetchone()[0] < 2:
             finished = [replica for replica in replicas if replica.poll() is not None]

@@ -68,6 +68,24 @@ def run_python(
     )
 
 
+def start_python(
+    arguments: list[str], environment: dict, copies: int, *, stderr: int = subprocess.PIPE
+) -> list[subprocess.Popen]:
+    """`copies` processes of `python <arguments>` in the checkout, started at once with only
+    `environment`; stdout captured as text, stderr as `stderr` says (STDOUT: merged into it)."""
+    return [
+        subprocess.Popen(
+            [sys.executable, *arguments],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        for _ in range(copies)
+    ]
+
+
 def refusal(result: subprocess.CompletedProcess) -> str:
     """Why a process refused to start: the message of the ImproperlyConfigured it stopped with."""
     assert result.returncode != 0, result.stdout
