@@ -1,6 +1,5 @@
 """POST /rear-diff/media/bulk at its limits: malformed batches, 1,000 rows, two batches at once."""
 
-import time
 from collections import Counter
 
 import pytest
@@ -120,16 +119,16 @@ def media_statements(queries) -> list[str]:
 
 @pytest.mark.tables("g0", "g2")
 def test_a_batch_of_1000_rows_takes_the_same_few_statements_as_a_batch_of_10(
-    operator_client, make_media
+    operator_client, make_media, settings
 ):
+    """Statements, not time: tests/bench/bulk.py measures the time."""
+    settings.MEDIA_LAYOUT_CHECK_SECONDS = 3600  # no layout check among the counted statements
     small = [row.hash for row in make_media(10, seed=31, **PARSED)]
     large = [row.hash for row in make_media(1000, seed=32, **PARSED)]
     counts = []
     for hashes in (small, large):
         with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
             response = bulk(operator_client, {"action": "reject", "reason": "x", "hashes": hashes})
-            elapsed = time.perf_counter() - started
         assert response.status_code == 200
         assert response.json()["count"] == len(hashes)
         counts.append((len(queries), len(media_statements(queries))))
@@ -140,7 +139,6 @@ def test_a_batch_of_1000_rows_takes_the_same_few_statements_as_a_batch_of_10(
     # atp.training's keys, the savepoint.
     assert on_media == 3
     assert total <= 12
-    assert elapsed < 5, f"1000 rows took {elapsed:.2f} s"
     assert Media.objects.filter(hash__in=large, pipeline_status="rejected").count() == 1000
     assert len(history()) == 1010
 

@@ -7,7 +7,6 @@ listens, a lock held by a second session.
 """
 
 import re
-import time
 
 import pytest
 from django.conf import settings
@@ -266,7 +265,6 @@ def locked_media_table(db):
 def test_query_cut_by_statement_timeout_answers_503_query_timeout(
     api_client, locked_media_table, path
 ):
-    started = time.monotonic()
     savepoint = transaction.savepoint()
 
     response = api_client.get(path, headers={"X-Request-ID": "slow-query-1"})
@@ -278,8 +276,7 @@ def test_query_cut_by_statement_timeout_answers_503_query_timeout(
         "details": QUERY_TIMEOUT,
         "request_id": "slow-query-1",
     }
-    # Bounded by the 50 ms timeout, not by the lock (held for the whole test).
-    assert time.monotonic() - started < 2
+    # The lock is held for the whole test: only the statement timeout ends the query.
 
 
 def test_patch_cut_by_statement_timeout_answers_503_in_the_command_shape(
