@@ -81,10 +81,16 @@ schema: install
 	$(MANAGE) spectacular --validate --fail-on-warn --file openapi.json
 	@echo "wrote openapi.json"
 
-# Service vs the SQL floor on G0 and G2 at 10,000 and 1,000,000 rows (tests/bench/run.py;
-# BENCH_TABLES, BENCH_ROWS, BENCH_SECONDS, BENCH_CASES override). Needs wrk (apt-get install wrk).
+# Service vs the SQL floor on G0 and G2 at 10,000, 200,000 and 1,000,000 rows, the read
+# cache's repeat cases (tests/bench/run.py), then one 1,000-row bulk (tests/bench/bulk.py).
+# BENCH_TABLES, BENCH_ROWS, BENCH_SECONDS, BENCH_CASES override. wrk comes from Debian's
+# package, installed with apt-get when missing (as make e2e does for chromium).
 bench: install
+	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  echo "wrk is missing: $$SUDO apt-get install -y wrk"; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; }
 	$(VENV)/bin/python -m tests.bench.run
+	$(VENV)/bin/python -m tests.bench.bulk
 
 # The production server on its own embedded PostgreSQL (.local/faults-pgdata) under
 # wrk while the database stops and starts, then 60 s of load and concurrent
