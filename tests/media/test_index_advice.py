@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from media.management.commands.media_index_advice import ADVICE
+from media.layout import current_layout
+from media.management.commands.media_index_advice import ADVICE, advice_for
 from tests.support.rows import TABLE
 
 
@@ -28,13 +29,21 @@ def index_names():
 def test_prints_a_concurrent_create_index_for_every_advice(db):
     output = run()
 
-    for advice in ADVICE:
+    for advice in advice_for(current_layout()):
         assert (
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {advice.name} ON {TABLE} {advice.columns};"
             in output
         )
     assert "CREATE EXTENSION IF NOT EXISTS pg_trgm;" in output
     assert "ms ->" not in output  # nothing measured without --measure
+
+
+def test_indexes_cover_only_the_visible_rows_where_the_list_hides_deleted_ones(db, media_table):
+    statements = [line for line in run().splitlines() if line.startswith("CREATE INDEX")]
+
+    assert len(statements) == len(ADVICE)
+    partial = [line.endswith(" WHERE deleted_at IS NULL;") for line in statements]
+    assert partial == [current_layout().soft_delete] * len(ADVICE)
 
 
 def test_measure_times_each_index_and_leaves_no_index_behind(make_media, settings):
