@@ -21,7 +21,7 @@ export POETRY_VIRTUALENVS_IN_PROJECT := true
 export POETRY_NO_INTERACTION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt schema check clean-db bench e2e faults
+.PHONY: help install run test lint fmt schema check clean-db bench e2e faults wrk
 
 help:
 	@echo "make run     serve on http://$(HOST):$(PORT)/rear-diff/ (embedded PostgreSQL + demo data when nothing is configured)"
@@ -31,7 +31,7 @@ help:
 	@echo "make schema  write the OpenAPI schema to openapi.json"
 	@echo "make bench   benchmark the service against its own SQL (wrk + pgbench)"
 	@echo "make e2e     the React/Vite reference client in chromium against the running service (needs Node 20.19+)"
-	@echo "make faults the production server under load while its database stops and restarts (needs wrk)"
+	@echo "make faults the production server under load while its database stops and restarts"
 	@echo "make install install Poetry (under .tools/) and the locked dependencies (under .venv/)"
 
 $(POETRY):
@@ -82,21 +82,26 @@ schema: install
 	@echo "wrote openapi.json"
 
 # Service vs the SQL floor on G0 and G2 at 10,000, 200,000 and 1,000,000 rows, the read
-# cache's repeat cases (tests/bench/run.py), then one 1,000-row bulk (tests/bench/bulk.py).
-# BENCH_TABLES, BENCH_ROWS, BENCH_SECONDS, BENCH_CASES override. wrk comes from Debian's
-# package, installed with apt-get when missing (as make e2e does for chromium).
-bench: install
-	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
-	  echo "wrk is missing: $$SUDO apt-get install -y wrk"; \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; }
+# cache's repeat cases (tests/bench/run.py), one 1,000-row bulk (tests/bench/bulk.py) and
+# the read cache's memory (tests/bench/cache_memory.py).
+# BENCH_TABLES, BENCH_ROWS, BENCH_SECONDS, BENCH_CASES override.
+bench: install wrk
 	$(VENV)/bin/python -m tests.bench.run
 	$(VENV)/bin/python -m tests.bench.bulk
+	$(VENV)/bin/python -m tests.bench.cache_memory
 
 # The production server on its own embedded PostgreSQL (.local/faults-pgdata) under
 # wrk while the database stops and starts, then 60 s of load and concurrent
 # PATCHes; prints what it measured, fails on any non-contract answer.
-faults: install
+faults: install wrk
 	$(VENV)/bin/python -m tests.faults.run
+
+# The load generator of bench and faults: Debian's wrk, installed with apt-get when
+# missing (as make e2e does for chromium).
+wrk:
+	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  echo "wrk is missing: $$SUDO apt-get install -y wrk"; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; }
 
 # The reference client (tests/e2e/): npm ci from its lock file, chromium via
 # apt-get when missing, the service on gunicorn (embedded PostgreSQL under

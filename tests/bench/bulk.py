@@ -1,6 +1,6 @@
 """One 1,000-row bulk request on the benchmark's table: its time and its SQL statements.
 
-    .venv/bin/python -m tests.bench.bulk    # G2, 1,000,000 rows; make bench runs it last
+    .venv/bin/python -m tests.bench.bulk    # G2, 1,000,000 rows; make bench runs it after run.py
 
 BENCH_TABLES and BENCH_ROWS, as make bench reads them, pick the table: the last
 generation named and the largest size.
@@ -13,14 +13,12 @@ rolled back, so the benchmark's data and history stay as they were; the
 figures leave out only that final COMMIT.
 """
 
-import os
 import statistics
 import subprocess
 import sys
 import time
 
 from tests.bench import cluster as bench_cluster
-from tests.bench.service import service_env
 
 ROOT = bench_cluster.ROOT
 ROUNDS = 5
@@ -70,19 +68,11 @@ def measure() -> None:
 
 
 def main() -> None:
-    table = os.environ.get("BENCH_TABLES", "g2").split(",")[-1]
-    rows = max(int(size) for size in os.environ.get("BENCH_ROWS", "1000000").split(","))
-    cluster = bench_cluster.start()
-    try:
-        dbname = f"bench_{table.replace('-', '_')}_{rows}"
-        env = service_env(cluster.database_url(dbname))
-        bench_cluster.ensure_data(cluster, dbname, table, rows, env)
+    with bench_cluster.one_database(max) as (table, rows, env):
         print(f"== bulk on {table}, {rows:,} rows", flush=True)
         subprocess.run(
             [sys.executable, "-m", "tests.bench.bulk", "measure"], cwd=ROOT, env=env, check=True
         )
-    finally:
-        cluster.stop()
 
 
 if __name__ == "__main__":

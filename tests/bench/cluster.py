@@ -6,13 +6,17 @@ files its data was made from are unchanged.
 """
 
 import hashlib
+import os
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from config.embedded_postgres import EmbeddedCluster
+from tests.bench.service import service_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PGDATA = ROOT / ".local" / "bench-pgdata"
@@ -118,3 +122,21 @@ def ensure_data(
         if conn.execute("SELECT to_regclass('atp.training')").fetchone()[0]:
             conn.execute("VACUUM ANALYZE atp.training")
         conn.execute(f"COMMENT ON DATABASE \"{dbname}\" IS '{expected}'")
+
+
+@contextmanager
+def one_database(pick_rows: Callable[[Iterable[int]], int]) -> Iterator[tuple[str, int, dict]]:
+    """The database of a single measurement, made if missing: the last generation that
+    BENCH_TABLES names, at the size `pick_rows` (min or max) takes from BENCH_ROWS, with
+    run.py's defaults. Yields the generation, the rows and the service's environment."""
+    table = os.environ.get("BENCH_TABLES", "g0,g2").split(",")[-1]
+    sizes = os.environ.get("BENCH_ROWS", "10000,200000,1000000").split(",")
+    rows = pick_rows(int(size) for size in sizes)
+    cluster = start()
+    try:
+        dbname = f"bench_{table.replace('-', '_')}_{rows}"
+        env = service_env(cluster.database_url(dbname))
+        ensure_data(cluster, dbname, table, rows, env)
+        yield table, rows, env
+    finally:
+        cluster.stop()

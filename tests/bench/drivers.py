@@ -30,13 +30,10 @@ def wrk(
     seconds: int,
     headers: dict,
     patch_hashes: Path | None = None,
-    random_pages: int | None = None,
 ) -> WrkResult:
     env = dict(os.environ)
     if patch_hashes:
         env["BENCH_PATCH_HASHES"] = str(patch_hashes)
-    if random_pages:
-        env["BENCH_RANDOM_PAGES"] = str(random_pages)
     command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]

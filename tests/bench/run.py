@@ -32,6 +32,8 @@ from config.embedded_postgres import EmbeddedCluster
 from tests.bench import cluster as bench_cluster
 from tests.bench.cases import all_cases
 from tests.bench.drivers import pgbench, psql_check, require_wrk, wrk
+from tests.bench.pool import COLUMNS as POOL_COLUMNS
+from tests.bench.pool import bench_pool
 from tests.bench.repeat import COLUMNS as REPEAT_COLUMNS
 from tests.bench.repeat import PAGES, bench_repeat
 from tests.bench.service import PROXY_HEADERS, WorkerMemory, service_env
@@ -117,16 +119,21 @@ class Size:
     memory: WorkerMemory | None = None
 
 
+def case_request(case, size: Size, server: ProductionServer) -> tuple[str, dict, Path | None]:
+    """What wrk sends for `case` to `server`: the URL, the headers, the PATCH's hashes file."""
+    headers, hashes = dict(PROXY_HEADERS), None
+    if case.method == "PATCH":
+        hashes = size.folder / "patch_hashes.txt"
+        headers["Content-Type"] = "application/json"
+        headers["Authorization"] = f"Token {size.manifest['operator_token']}"
+    return server.url("/" if hashes else case.path), headers, hashes
+
+
 def bench_case(case, size: Size) -> Row:
     """One case: wrk against the service, pgbench on its captured SQL and on the naive SQL."""
     folder, manifest, cluster, seconds = size.folder, size.manifest, size.cluster, size.seconds
     connection, pgoptions = cluster.client_args(size.dbname), manifest["pgoptions"]
-    headers, hashes = dict(PROXY_HEADERS), None
-    if case.method == "PATCH":
-        hashes = folder / "patch_hashes.txt"
-        headers["Content-Type"] = "application/json"
-        headers["Authorization"] = f"Token {manifest['operator_token']}"
-    url = size.service.url("/" if hashes else case.path)
+    url, headers, hashes = case_request(case, size, size.service)
     if size.warmup:
         wrk(url, size.warmup, headers, hashes)
     size.memory.reset()
@@ -155,9 +162,10 @@ def bench_case(case, size: Size) -> Row:
     )
 
 
-def bench_size(cluster, table: str, rows: int, seconds: int, warmup: int):
-    """All cases on one table: the report's rows, the workers' peak RSS, and (from
-    REPEAT_MIN_ROWS rows on) the repeat table's rows and its memory line."""
+def bench_size(cluster, table: str, rows: int, seconds: int, warmup: int, pool: bool):
+    """All cases on one table: the report's rows, the workers' peak RSS, (from
+    REPEAT_MIN_ROWS rows on) the repeat table's rows and (with `pool`) the
+    connections table's."""
     print(f"\n== {table}, {rows:,} rows", flush=True)
     dbname = f"bench_{table.replace('-', '_')}_{rows}"
     env = service_env(cluster.database_url(dbname))
@@ -169,7 +177,7 @@ def bench_size(cluster, table: str, rows: int, seconds: int, warmup: int):
             cluster.bin_dir, cluster.client_args(dbname), folder / names[0], manifest["pgoptions"]
         )
     size = Size(table, rows, dbname, seconds, warmup, cluster, folder, manifest)
-    results, repeated, memory_line = [], [], None
+    results, repeated, pooled = [], [], []
     # The cases measure computing each answer: this server runs without the read cache.
     off = {**env, "READ_CACHE_MB": "0"}
     with ProductionServer(off, log=OUT / f"gunicorn-{dbname}.log") as size.service:
@@ -182,10 +190,12 @@ def bench_size(cluster, table: str, rows: int, seconds: int, warmup: int):
                 print("  " + " | ".join(results[-1].cells()), flush=True)
             floors = {row.case: row.floor_tps for row in results}
             if rows >= REPEAT_MIN_ROWS and set(PAGES) <= cases.keys():
-                repeated, memory_line = bench_repeat(size, env, cases, floors, OUT)
+                repeated = bench_repeat(size, env, cases, floors, OUT)
+            if pool and {"default", "patch"} <= cases.keys():
+                pooled = bench_pool(size, env, cases, case_request, OUT)
         finally:
             size.memory.stopped.set()
-    return results, size.memory.peak_kb / 1024, repeated, memory_line
+    return results, size.memory.peak_kb / 1024, repeated, pooled
 
 
 def header(seconds: int, warmup: int, load_before: float) -> str:
@@ -228,15 +238,15 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"Starting the benchmark's PostgreSQL in {bench_cluster.PGDATA.relative_to(ROOT)}")
     cluster = bench_cluster.start()
-    results, peaks, repeated, memory_lines = [], [], [], []
+    results, peaks, repeated, pooled = [], [], [], []
     try:
         for table in tables:
             for rows in sizes:
-                found = bench_size(cluster, table, rows, seconds, warmup)
+                found = bench_size(cluster, table, rows, seconds, warmup, rows == min(sizes))
                 results += found[0]
                 peaks.append(f"{table}, {rows:,} rows: {found[1]:.0f} MB")
                 repeated += found[2]
-                memory_lines += [found[3]] if found[3] else []
+                pooled += found[3]
     finally:
         cluster.stop()
     parts = [
@@ -248,9 +258,16 @@ def main() -> None:
         parts += [
             "Repeated reads (tests/bench/repeat.py): the same page again and again with the "
             "read cache on; `x floor` = req/s over the page's SQL floor above, `x health` = "
-            "over /rear-diff/health's req/s on the same server (the fixed cost of a request).",
+            "over /rear-diff/health's req/s on the same server (the fixed cost of a request); "
+            "the cache-on server is warmed on fresh connections until every worker has its "
+            "answer; `writer commits/s` is what the writer achieved.",
             markdown(repeated, REPEAT_COLUMNS),
-            *memory_lines,
+        ]
+    if pooled:
+        parts += [
+            "Connections (tests/bench/pool.py): the same requests through one persistent "
+            "connection per thread and through psycopg's pool (DB_POOL=true), read cache off.",
+            markdown(pooled, POOL_COLUMNS),
         ]
     report = "\n\n".join(parts)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -6,17 +6,6 @@
 -- https://github.com/wg/wrk/blob/master/SCRIPTING
 
 local hashes_file = os.getenv("BENCH_PATCH_HASHES")
--- With BENCH_RANDOM_PAGES=N every request is one of N distinct list pages, at random:
--- the read cache fills up to its limit and evicts.
-local random_pages = tonumber(os.getenv("BENCH_RANDOM_PAGES") or "")
-
-if random_pages then
-  function request()
-    local offset = math.random(0, random_pages - 1) * 100
-    return wrk.format("GET", "/rear-diff/media?limit=100&offset=" .. offset)
-  end
-end
-
 if hashes_file then
   local hashes = {}
   for line in io.lines(hashes_file) do
