@@ -190,13 +190,25 @@ def _audit_since(conn, last_id: int, request_ids: str):
     return records, touched, final, last_audit
 
 
+def _soft_delete(conn) -> bool:
+    """Whether the table has the pipeline's soft delete (deleted_at: G1 from v24, G2)."""
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'atp.media'::regclass"
+        " AND attname = 'deleted_at' AND NOT attisdropped)"
+    ).fetchone()[0]
+
+
 def write_phase(cluster: EmbeddedCluster, server: ProductionServer, token: str) -> WriteResult:
     say(
         f"\n[3/3] writes: {WRITERS} writers on distinct rows and {WRITERS} on the same 3 rows, "
         f"{PATCH_SECONDS:.0f} s, under wrk reads at 8 connections"
     )
     with cluster.connect(DATABASE) as conn:
-        rows = conn.execute("SELECT hash FROM atp.media ORDER BY hash LIMIT %s", [WRITERS * 10 + 3])
+        # Rows the service may change: a write to a soft-deleted one answers 409 by contract.
+        visible = " WHERE deleted_at IS NULL" if _soft_delete(conn) else ""
+        rows = conn.execute(
+            f"SELECT hash FROM atp.media{visible} ORDER BY hash LIMIT %s", [WRITERS * 10 + 3]
+        )
         hashes = [row[0] for row in rows]
         before = dict(
             conn.execute(
