@@ -14,6 +14,7 @@ other workers and replicas.
 """
 
 import ctypes
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -62,6 +63,7 @@ def current_snapshot() -> str:
         return cursor.fetchone()[0]
 
 
+@functools.cache
 def return_large_blocks_to_the_system() -> None:
     """Allocations from 64 KB on get their own mapping, released when freed.
 
@@ -69,7 +71,7 @@ def return_large_blocks_to_the_system() -> None:
     only partly refill, so the process grows past the cache's limit: filled
     with 1,450 distinct 92 KB pages, a 64 MB cache cost 76 MB of resident
     memory (118 %) there, and 63 MB (98 %) with this (tests/bench/cache_memory.py).
-    Elsewhere than glibc this does nothing.
+    Elsewhere than glibc this does nothing; once per process is enough.
     """
     mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
     if mallopt is not None:
