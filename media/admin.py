@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from knox.models import AuthToken
+from rest_framework.authtoken.models import TokenProxy
 
 from media.models import MediaChange
 
@@ -42,8 +43,9 @@ class MediaChangeAdmin(ReadOnly, admin.ModelAdmin):
 
 
 # django.contrib.auth's and knox's own admins can edit (and show token digests):
-# replaced by read-only ones.
-for model in (get_user_model(), Group, AuthToken):
+# replaced by read-only ones. DRF's authtoken admin would store a clear-text key
+# (migration 0003, run again, would make it a working token): not served at all.
+for model in (get_user_model(), Group, AuthToken, TokenProxy):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 

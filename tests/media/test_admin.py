@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import clear_url_caches
 from knox.models import AuthToken
+from rest_framework.authtoken.models import Token
 
 import config.urls
 from media.models import MediaChange
@@ -116,3 +117,17 @@ def test_the_admin_index_lists_only_what_it_shows(staff):
     assert index.status_code == 200
     assert b"History, operators and tokens" in index.content
     assert b"/rear-diff/admin/auth/group/" not in index.content
+
+
+@pytest.mark.usefixtures("admin_on")
+def test_the_admin_cannot_add_a_clear_text_token_through_drfs_authtoken_admin(staff, operator):
+    """DRF registers its Token admin; a key stored there would turn into a working token
+    if migration 0003 ran again."""
+    add = f"{ADMIN}authtoken/tokenproxy/add/"
+
+    page = staff.get(add)
+    posted = staff.post(add, {"user": operator.pk})
+
+    assert (page.status_code, posted.status_code) == (404, 404)
+    assert not Token.objects.exists()
+    assert f"{ADMIN}authtoken/".encode() not in staff.get(ADMIN).content
