@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from media.actions import ACTIONS, HISTORY_ACTIONS, MAX_BATCH, allowed_actions
+from media.filters import MediaFilter
 from media.layout import CONTRACT_KEYS, current_layout
 from media.models import HASH_REGEX, Media, MediaChange, PipelineStatus, RejectionStatus
 
@@ -302,7 +303,7 @@ class BulkSerializer(ActionBodySerializer):
         child=FilterValueField(),
         required=False,
         help_text="The list's filters, as its query parameters (`pipeline_status`: "
-        "`rejected,paused`); with `expected_count`.",
+        "`rejected,paused`); with `expected_count`. A key that is not one of them is refused.",
     )
     expected_count = serializers.IntegerField(
         min_value=0,
@@ -330,6 +331,11 @@ class BulkSerializer(ActionBodySerializer):
             raise serializers.ValidationError(
                 f"{paging[0]} pages the list; a batch takes every row the filter matches."
             )
+        # The list ignores a parameter it does not know; a batch must not: a misspelt
+        # filter would widen it to whatever the other filters match.
+        unknown = sorted(set(values) - set(MediaFilter.base_filters))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown filters: {', '.join(unknown)}.")
         query = QueryDict(mutable=True)
         query.update(values)
         return query

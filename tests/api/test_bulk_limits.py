@@ -104,6 +104,27 @@ def test_a_bad_filter_answers_400_naming_its_parameter_under_filter(operator_cli
     assert state(row.hash)["pipeline_status"] == "parsed"
 
 
+def test_an_unknown_filter_key_answers_400_naming_it_and_changes_nothing(
+    operator_client, make_media
+):
+    """A misspelt filter would otherwise be ignored, and widen the batch to what the rest
+    matches: here the one row the intended filter does not match."""
+    row = row_in(make_media, **PARSED)
+    body = {
+        "action": "re-ingest",
+        "filter": {"hash": row.hash, "pipline_status": "complete", "sort": "hash"},
+        "expected_count": 1,
+    }
+
+    with unchanged(row.hash):
+        response = bulk(operator_client, body)
+
+    assert assert_refused(response, 400, "Invalid request")["details"] == {
+        "filter": ["Unknown filters: pipline_status, sort."]
+    }
+    assert history(row.hash) == []
+
+
 def test_without_the_operators_permission_a_batch_answers_403(make_media, reader_client):
     row = row_in(make_media, **PARSED)
 
