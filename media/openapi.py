@@ -9,7 +9,8 @@ from rest_framework.permissions import SAFE_METHODS
 
 
 class MediaAutoSchema(AutoSchema):
-    """Document credentials as optional where media.permissions.MediaAccess lets anyone in.
+    """Document credentials as optional where media.permissions.MediaAccess lets anyone in
+    (never on the views it keeps `authenticated_only`).
 
     drf-spectacular adds the empty requirement `{}` only for AllowAny-like
     permission classes it knows; reads here are open unless READ_AUTH_REQUIRED.
@@ -17,6 +18,8 @@ class MediaAutoSchema(AutoSchema):
 
     def get_auth(self):
         auths = super().get_auth()
+        if getattr(self.view, "authenticated_only", False):  # the histories, in every mode
+            return auths
         anonymous_ok = settings.AUTH_DISABLED or (
             self.method in SAFE_METHODS and not settings.READ_AUTH_REQUIRED
         )

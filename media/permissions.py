@@ -17,12 +17,18 @@ class MediaAccess(BasePermission):
 
     A write action names its permission through @action's initkwargs (default
     media.change_rejection_status). AUTH_DISABLED opens everything, as the
-    earlier service was.
+    earlier service was, except what a view marks `authenticated_only`: the
+    histories, which name operators and carry their notes, need a user in
+    every mode (the earlier service had none to open).
     """
 
     def has_permission(self, request, view):
-        if settings.AUTH_DISABLED or request.method not in view.allowed_methods:
+        if request.method not in view.allowed_methods:
             # A method the endpoint does not have is a 405, for anyone.
+            return True
+        if getattr(view, "authenticated_only", False):
+            return request.user.is_authenticated
+        if settings.AUTH_DISABLED:
             return True
         if request.method in SAFE_METHODS:
             return not settings.READ_AUTH_REQUIRED or request.user.is_authenticated

@@ -200,6 +200,11 @@ READ_ERRORS = _errors(
         503: "Query timeout: the database did not answer within DB_STATEMENT_TIMEOUT.",
     },
 )
+# The histories name operators and carry their notes: an authenticated user, in every mode.
+HISTORY_READ_ERRORS = {
+    **READ_ERRORS,
+    **_errors(ErrorSerializer, {401: "Credentials are missing or invalid, in every mode."}),
+}
 
 
 @extend_schema_view(
@@ -252,6 +257,8 @@ class MediaViewSet(viewsets.GenericViewSet):
     error_shape = ErrorShape.READ
     # The permission a write needs (media.permissions.MediaAccess); actions set their own.
     write_permission = CHANGE_REJECTION_STATUS
+    # Reads open to anyone the mode lets in; the history action needs a user (MediaAccess).
+    authenticated_only = False
 
     def get_serializer_class(self):
         # An item carries allowed_actions; a list item keeps the contract's keys only.
@@ -369,7 +376,7 @@ class MediaViewSet(viewsets.GenericViewSet):
             **_errors(
                 ErrorSerializer, {400: "limit or offset is invalid.", 404: "No row has this hash."}
             ),
-            **READ_ERRORS,
+            **HISTORY_READ_ERRORS,
         },
     )
     @action(
@@ -377,9 +384,13 @@ class MediaViewSet(viewsets.GenericViewSet):
         methods=["get"],
         filterset_class=None,
         serializer_class=MediaChangeSerializer,
+        authenticated_only=True,
     )
     def history(self, request, hash=None):
-        """The rejection-status changes made through this service, newest first."""
+        """The rejection-status changes made through this service, newest first.
+
+        Needs an authenticated user (a token or a session), whatever the mode.
+        """
         row = media_get(hash=hash, include_deleted=True)
         changes = MediaChange.objects.filter(media_hash=row.item["hash"])
         page = self.paginate_queryset(changes)
@@ -599,7 +610,7 @@ def _path_hash(value: str) -> str:
         responses={
             200: MediaChangeSerializer(many=True),
             **_errors(ErrorSerializer, {400: "A query parameter is invalid."}),
-            **READ_ERRORS,
+            **HISTORY_READ_ERRORS,
         },
     )
 )
@@ -608,10 +619,12 @@ class HistoryViewSet(viewsets.GenericViewSet):
     (old and new, after the triggers), the reason and note, the batch, who, when, the request.
 
     Filters: `hash`, `action`, `changed_by`, `batch_id`, `since`/`until` (ISO
-    8601); paged like the list with `limit`/`offset`.
+    8601); paged like the list with `limit`/`offset`. Needs an authenticated user
+    (a token or a session), whatever the mode.
     """
 
     queryset = MediaChange.objects.none()
+    authenticated_only = True
     serializer_class = MediaChangeSerializer
     filterset_class = MediaChangeFilter
     error_shape = ErrorShape.READ

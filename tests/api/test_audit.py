@@ -73,7 +73,7 @@ def test_the_record_keeps_the_username_after_the_user_is_deleted(
 
 
 def test_a_change_made_with_auth_disabled_is_recorded_as_anonymous_without_a_user(
-    settings, api_client, unfiltered_row
+    settings, api_client, reader_client, unfiltered_row
 ):
     settings.AUTH_DISABLED = True
 
@@ -82,7 +82,7 @@ def test_a_change_made_with_auth_disabled_is_recorded_as_anonymous_without_a_use
     assert response.status_code == 200
     (change,) = changes(unfiltered_row.hash)
     assert (change.changed_by, change.changed_by_name) == (None, "anonymous")
-    (entry,) = api_client.get(history_path(unfiltered_row.hash)).json()["data"]
+    (entry,) = reader_client.get(history_path(unfiltered_row.hash)).json()["data"]
     assert entry["changed_by"] == "anonymous"
     assert (entry["old_status"], entry["new_status"]) == ("unfiltered", "rejected")
 

@@ -53,8 +53,8 @@ def writes(operator_client, make_media):
     return {"first": first, "pair": pair, "batch_id": response.json()["batch_id"]}
 
 
-def test_the_history_lists_every_write_newest_first(api_client, writes, media_table):
-    response = api_client.get(URL)
+def test_the_history_lists_every_write_newest_first(reader_client, writes, media_table):
+    response = reader_client.get(URL)
 
     assert response.status_code == 200
     records = history()
@@ -72,7 +72,7 @@ def test_the_history_lists_every_write_newest_first(api_client, writes, media_ta
 
 
 def test_each_record_holds_every_column_the_write_changed_after_the_triggers(
-    api_client, writes, media_table
+    reader_client, writes, media_table
 ):
     first = writes["first"]
     patch, reingest, console = history(first.hash)
@@ -106,37 +106,37 @@ def test_each_record_holds_every_column_the_write_changed_after_the_triggers(
         ({"changed_by": "somebody"}, []),
     ],
 )
-def test_the_history_filters_by_action_and_author(api_client, writes, params, actions):
-    body = api_client.get(URL, params).json()
+def test_the_history_filters_by_action_and_author(reader_client, writes, params, actions):
+    body = reader_client.get(URL, params).json()
 
     assert [item["action"] for item in body["data"]] == actions
     assert body["pagination"]["total"] == len(actions)
 
 
-def test_the_history_filters_by_hash_in_any_case_and_by_batch(api_client, writes):
+def test_the_history_filters_by_hash_in_any_case_and_by_batch(reader_client, writes):
     first, batch_id = writes["first"], writes["batch_id"]
 
-    by_hash = api_client.get(URL, {"hash": first.hash.upper()}).json()["data"]
-    by_batch = api_client.get(URL, {"batch_id": batch_id}).json()["data"]
+    by_hash = reader_client.get(URL, {"hash": first.hash.upper()}).json()["data"]
+    by_batch = reader_client.get(URL, {"batch_id": batch_id}).json()["data"]
 
     assert [item["action"] for item in by_hash] == ["pipeline", "re-ingest", "rejection-status"]
     assert {item["media_hash"] for item in by_batch} == {row.hash for row in writes["pair"]}
     assert {item["batch_id"] for item in by_batch} == {batch_id}
 
 
-def test_since_includes_its_time_and_until_excludes_it(api_client, writes):
+def test_since_includes_its_time_and_until_excludes_it(reader_client, writes):
     now = transaction_now()
     MediaChange.objects.filter(action="rejection-status").update(changed_at=now - timedelta(days=2))
 
-    recent = api_client.get(URL, {"since": served_time(now)}).json()["data"]
-    older = api_client.get(URL, {"until": served_time(now)}).json()["data"]
+    recent = reader_client.get(URL, {"since": served_time(now)}).json()["data"]
+    older = reader_client.get(URL, {"until": served_time(now)}).json()["data"]
 
     assert [item["action"] for item in recent] == ["reject", "reject", "pipeline", "re-ingest"]
     assert [item["action"] for item in older] == ["rejection-status"]
 
 
-def test_the_history_pages_like_the_list_keeping_its_filters(api_client, writes):
-    body = api_client.get(URL, {"changed_by": "operator", "limit": 2}).json()
+def test_the_history_pages_like_the_list_keeping_its_filters(reader_client, writes):
+    body = reader_client.get(URL, {"changed_by": "operator", "limit": 2}).json()
 
     assert body["pagination"] == {
         "total": 5,
@@ -170,22 +170,22 @@ def test_the_history_pages_like_the_list_keeping_its_filters(api_client, writes)
         ("action=reject&action=delete", {"action": ["Give action at most once."]}),
     ],
 )
-def test_a_bad_parameter_answers_400_naming_it(api_client, db, query, details):
-    response = api_client.get(f"{URL}?{query}")
+def test_a_bad_parameter_answers_400_naming_it(reader_client, db, query, details):
+    response = reader_client.get(f"{URL}?{query}")
 
     assert response.status_code == 400
     assert response.json() == {"error": "Invalid request", "details": details}
 
 
-def test_the_rows_history_serves_the_new_fields(api_client, writes):
+def test_the_rows_history_serves_the_new_fields(reader_client, writes):
     first = writes["first"]
 
-    body = api_client.get(history_path(first.hash)).json()
+    body = reader_client.get(history_path(first.hash)).json()
 
     assert body["data"] == [entry(record) for record in reversed(history(first.hash))]
 
 
-def test_records_made_before_the_history_grew_keep_working(api_client, sample_media):
+def test_records_made_before_the_history_grew_keep_working(reader_client, sample_media):
     old = add_change(
         sample_media.hash,
         action="rejection-status",
@@ -195,7 +195,7 @@ def test_records_made_before_the_history_grew_keep_working(api_client, sample_me
         request_id="earlier-request",
     )
 
-    listed = api_client.get(URL).json()["data"]
-    per_row = api_client.get(history_path(sample_media.hash)).json()["data"]
+    listed = reader_client.get(URL).json()["data"]
+    per_row = reader_client.get(history_path(sample_media.hash)).json()["data"]
 
     assert listed == per_row == [entry(old)]

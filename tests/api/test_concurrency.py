@@ -246,7 +246,7 @@ def test_eight_writers_without_if_match_all_succeed_in_one_serial_order(operator
 @RACES
 @pytest.mark.django_db(transaction=True)
 def test_history_after_concurrent_writers_lists_them_in_the_order_they_happened(
-    operator, committed_row, api_client
+    operator, committed_row, reader_client
 ):
     """Newest first means last committed first: the top entry is the row's current status.
 
@@ -255,7 +255,7 @@ def test_history_after_concurrent_writers_lists_them_in_the_order_they_happened(
     """
     race_without_if_match(operator, committed_row)
 
-    history = api_client.get(history_path(committed_row)).json()["data"]
+    history = reader_client.get(history_path(committed_row)).json()["data"]
 
     committed_order = [change.id for change in reversed(changes(committed_row))]
     assert [entry["id"] for entry in history] == committed_order

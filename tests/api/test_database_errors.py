@@ -15,7 +15,13 @@ from django.urls import reverse
 
 from media.models import MediaChange
 from tests.spec import SAMPLE_HASH
-from tests.support.api import command_error, history_path, item_path, patch_status
+from tests.support.api import (
+    command_error,
+    history_path,
+    item_path,
+    patch_status,
+    signed_in_client,
+)
 from tests.support.database import connect
 from tests.support.rows import TABLE, break_reads, break_writes, unchanged
 
@@ -195,11 +201,11 @@ def test_database_error_is_logged_with_the_request_id_and_the_error(
     ids=["list", "retrieve", "history"],
 )
 def test_database_down_read_answers_500_without_host_port_or_driver_text(
-    api_client, database_down, path, settings
+    database_down, path, settings
 ):
     settings.DEBUG = False
 
-    response = api_client.get(path)
+    response = signed_in_client().get(path)
 
     assert response.status_code == 500
     assert response.json()["error"] == "Database error occurred"
@@ -262,12 +268,10 @@ def locked_media_table(db):
     ],
     ids=["list", "filtered-sorted", "retrieve", "history"],
 )
-def test_query_cut_by_statement_timeout_answers_503_query_timeout(
-    api_client, locked_media_table, path
-):
+def test_query_cut_by_statement_timeout_answers_503_query_timeout(locked_media_table, path):
     savepoint = transaction.savepoint()
 
-    response = api_client.get(path, headers={"X-Request-ID": "slow-query-1"})
+    response = signed_in_client().get(path, headers={"X-Request-ID": "slow-query-1"})
 
     transaction.savepoint_rollback(savepoint)
     assert response.status_code == 503

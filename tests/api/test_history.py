@@ -55,9 +55,9 @@ def five_changes(unfiltered_row):
 
 
 def test_history_lists_only_this_rows_changes_newest_first(
-    api_client, unfiltered_row, five_changes
+    reader_client, unfiltered_row, five_changes
 ):
-    response = api_client.get(history_path(unfiltered_row.hash))
+    response = reader_client.get(history_path(unfiltered_row.hash))
 
     assert response.status_code == 200
     assert [entry["changed_by"] for entry in response.json()["data"]] == [
@@ -71,13 +71,13 @@ def test_history_lists_only_this_rows_changes_newest_first(
 
 
 def test_history_pages_with_limit_and_offset_in_the_list_envelope(
-    api_client, unfiltered_row, five_changes
+    reader_client, unfiltered_row, five_changes
 ):
     path = history_path(unfiltered_row.hash)
 
-    first = api_client.get(path, {"limit": 2})
-    second = api_client.get(first.json()["pagination"]["next"])
-    third = api_client.get(second.json()["pagination"]["next"])
+    first = reader_client.get(path, {"limit": 2})
+    second = reader_client.get(first.json()["pagination"]["next"])
+    third = reader_client.get(second.json()["pagination"]["next"])
 
     def page(start, offset, next_link, previous_link):
         return {
@@ -96,12 +96,12 @@ def test_history_pages_with_limit_and_offset_in_the_list_envelope(
     assert third.json() == page(4, 4, None, f"{path}?limit=2&offset=2")
 
 
-def test_history_pages_like_the_list_does(api_client, make_media, unfiltered_row, five_changes):
+def test_history_pages_like_the_list_does(reader_client, make_media, unfiltered_row, five_changes):
     """Same envelope keys and link shapes as GET /rear-diff/media with the same limit/offset."""
     make_media(n=4)
     paging = {"limit": 2, "offset": 2}
-    history = api_client.get(history_path(unfiltered_row.hash), paging).json()
-    listing = api_client.get(reverse("media-list"), paging).json()
+    history = reader_client.get(history_path(unfiltered_row.hash), paging).json()
+    listing = reader_client.get(reverse("media-list"), paging).json()
 
     assert history.keys() == listing.keys() == {"data", "pagination"}
     assert history["pagination"].keys() == listing["pagination"].keys()
@@ -111,8 +111,8 @@ def test_history_pages_like_the_list_does(api_client, make_media, unfiltered_row
         assert history["pagination"][key].split("?")[1] == listing["pagination"][key].split("?")[1]
 
 
-def test_history_of_a_row_without_changes_is_an_empty_page(api_client, unfiltered_row):
-    response = api_client.get(history_path(unfiltered_row.hash))
+def test_history_of_a_row_without_changes_is_an_empty_page(reader_client, unfiltered_row):
+    response = reader_client.get(history_path(unfiltered_row.hash))
 
     assert response.status_code == 200
     assert response.json() == {"data": [], "pagination": one_page(0)}
@@ -121,26 +121,26 @@ def test_history_of_a_row_without_changes_is_an_empty_page(api_client, unfiltere
 @pytest.mark.parametrize(
     "absent", [ABSENT_HASH, "\x00", "a" * 10_000], ids=["absent", "nul", "10k-chars"]
 )
-def test_history_of_an_unknown_hash_answers_404_in_the_read_shape(api_client, db, absent):
-    response = api_client.get(history_path(absent))
+def test_history_of_an_unknown_hash_answers_404_in_the_read_shape(reader_client, db, absent):
+    response = reader_client.get(history_path(absent))
 
     assert response.status_code == 404
     assert response.json() == not_found(absent)
 
 
-def test_history_of_an_unknown_hash_is_404_even_when_records_name_it(api_client, db):
+def test_history_of_an_unknown_hash_is_404_even_when_records_name_it(reader_client, db):
     """History is served for rows that exist: records of a deleted row stay, unreachable."""
     add_change(ABSENT_HASH)
 
-    response = api_client.get(history_path(ABSENT_HASH))
+    response = reader_client.get(history_path(ABSENT_HASH))
 
     assert response.status_code == 404
 
 
-def test_history_accepts_an_uppercase_hash(api_client, operator_client, unfiltered_row):
+def test_history_accepts_an_uppercase_hash(reader_client, operator_client, unfiltered_row):
     patch_status(operator_client, unfiltered_row.hash, "accepted")
 
-    response = api_client.get(history_path(unfiltered_row.hash.upper()))
+    response = reader_client.get(history_path(unfiltered_row.hash.upper()))
 
     assert response.status_code == 200
     assert [entry["media_hash"] for entry in response.json()["data"]] == [unfiltered_row.hash]

@@ -28,7 +28,9 @@ LIST = "/rear-diff/media"
 ITEM = "/rear-diff/media/{hash}"
 PATCH = "/rear-diff/media/{hash}/rejection-status"
 HISTORY = "/rear-diff/media/{hash}/history"
+ALL_HISTORY = "/rear-diff/history"
 READS = [LIST, ITEM, HISTORY]
+OPEN_READS = [LIST, ITEM]
 PROBES = ["/rear-diff/health", "/rear-diff/health/ready"]
 CREDENTIALS = [{"tokenAuth": []}, {"cookieAuth": []}]
 # What an item may carry on some generation: the 32 keys always, the extras when present.
@@ -305,7 +307,7 @@ def test_reads_document_401_and_429(schema, path):
     assert {"401", "429"} <= set(operation(schema, path, "get")["responses"])
 
 
-@pytest.mark.parametrize("path", READS)
+@pytest.mark.parametrize("path", OPEN_READS)
 @pytest.mark.parametrize(
     ("read_auth_required", "security"),
     [(False, [*CREDENTIALS, {}]), (True, CREDENTIALS)],
@@ -318,3 +320,11 @@ def test_reads_are_documented_as_open_unless_read_auth_is_required(
     settings.READ_AUTH_REQUIRED = read_auth_required
 
     assert operation(fetch_schema(), path, "get")["security"] == security
+
+
+@pytest.mark.parametrize("path", [HISTORY, ALL_HISTORY])
+@pytest.mark.parametrize("mode", ["default", "AUTH_DISABLED"])
+def test_the_histories_are_documented_as_needing_credentials_in_every_mode(settings, path, mode):
+    settings.AUTH_DISABLED = mode == "AUTH_DISABLED"
+
+    assert operation(fetch_schema(), path, "get")["security"] == CREDENTIALS

@@ -96,12 +96,12 @@ REFUSED = [
 )
 @pytest.mark.parametrize("listing", ["list", "history"])
 def test_limit_outside_1_to_1000_or_offset_outside_bigint_answers_400_naming_it(
-    api_client, sample_media, listing, name, value
+    reader_client, sample_media, listing, name, value
 ):
     """Limits and offsets beyond 64 bits too: PostgreSQL never sees them."""
     path = reverse("media-list") if listing == "list" else history_path(SAMPLE_HASH)
 
-    response = api_client.get(path, {name: value})
+    response = reader_client.get(path, {name: value})
 
     assert response.status_code == 400
     assert response.json() == invalid_query(**{name: BAD_LIMIT if name == "limit" else BAD_OFFSET})

@@ -61,8 +61,8 @@ def test_nul_byte_in_any_list_parameter_answers_400_naming_it(api_client, db, na
 
 
 @pytest.mark.parametrize("name", ["limit", "offset"])
-def test_nul_byte_in_history_paging_answers_400_naming_it(api_client, sample_media, name):
-    response = api_client.get(f"{history_path(SAMPLE_HASH)}?{name}=1%00")
+def test_nul_byte_in_history_paging_answers_400_naming_it(reader_client, sample_media, name):
+    response = reader_client.get(f"{history_path(SAMPLE_HASH)}?{name}=1%00")
 
     assert_invalid_query(response, name)
 
@@ -151,8 +151,8 @@ def test_repeated_list_parameter_answers_400_naming_it(api_client, db, query, na
     assert response.json() == invalid_query(**{name: given_twice(name)})
 
 
-def test_repeated_history_limit_answers_400_naming_it(api_client, sample_media):
-    response = api_client.get(f"{history_path(SAMPLE_HASH)}?limit=1&limit=2")
+def test_repeated_history_limit_answers_400_naming_it(reader_client, sample_media):
+    response = reader_client.get(f"{history_path(SAMPLE_HASH)}?limit=1&limit=2")
 
     assert response.status_code == 400
     assert response.json() == invalid_query(limit=given_twice("limit"))

@@ -132,10 +132,10 @@ def test_a_patch_of_a_deleted_row_answers_409_and_changes_nothing(operator_clien
 
 
 @SOFT_DELETE
-def test_the_history_of_a_deleted_row_stays_readable(api_client, rows):
+def test_the_history_of_a_deleted_row_stays_readable(reader_client, rows):
     _, (deleted, _) = rows
 
-    response = api_client.get(history_path(deleted.hash))
+    response = reader_client.get(history_path(deleted.hash))
 
     assert response.status_code == 200
     assert response.json()["data"] == []

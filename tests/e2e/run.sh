@@ -188,5 +188,6 @@ step "browser tests (chromium $CHROMIUM)"
 BROWSER_TMP="$(mktemp -d -t rear-diff-e2e.XXXXXX)"
 rm -rf "$E2E_DIR/screenshots"
 # One file at a time: both change rows of the one demo database.
-TMPDIR="$BROWSER_TMP" APP_URL="$APP_URL" API_URL="$API_URL" PROJECT_DIR="$ROOT" PYTHON="$PYTHON" CHROMIUM="$CHROMIUM" \
+# API_TOKEN: the tests' own reads of the API (the histories need a user) use the page's token.
+TMPDIR="$BROWSER_TMP" APP_URL="$APP_URL" API_URL="$API_URL" API_TOKEN="$TOKEN" PROJECT_DIR="$ROOT" PYTHON="$PYTHON" CHROMIUM="$CHROMIUM" \
     node --test --test-concurrency=1 --test-reporter=spec browser.test.mjs operators.test.mjs

@@ -14,6 +14,8 @@ import { chromium } from "playwright-core";
 export const HERE = fileURLToPath(new URL(".", import.meta.url));
 export const APP_URL = process.env.APP_URL ?? "http://localhost:5173";
 export const API_URL = process.env.API_URL ?? "http://127.0.0.1:8000";
+// The demo operator's token (run.sh): the histories answer only an authenticated user.
+export const API_TOKEN = process.env.API_TOKEN ?? "";
 export const PROJECT_DIR = process.env.PROJECT_DIR ?? join(HERE, "..", "..");
 export const PYTHON = process.env.PYTHON ?? join(PROJECT_DIR, ".venv", "bin", "python");
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -91,7 +93,8 @@ export function fail(message) {
 }
 
 export async function apiGet(pathAndQuery) {
-  const response = await fetch(`${API_URL}${pathAndQuery}`, { headers: { Accept: "application/json" } });
+  const headers = { Accept: "application/json", ...(API_TOKEN ? { Authorization: `Token ${API_TOKEN}` } : {}) };
+  const response = await fetch(`${API_URL}${pathAndQuery}`, { headers });
   assert.equal(response.status, 200, `${pathAndQuery}: ${await response.clone().text()}`);
   return response.json();
 }

@@ -41,6 +41,7 @@ ENDPOINTS = {
     "GET list": ("get", reverse("media-list")),
     "GET item": ("get", item_path(SAMPLE_HASH)),
     "GET history": ("get", history_path(SAMPLE_HASH)),
+    "GET all history": ("get", reverse("history-list")),
     "PATCH": ("patch", status_path(SAMPLE_HASH)),
     "health": ("get", reverse("health")),
     "ready": ("get", reverse("health-ready")),
@@ -54,24 +55,26 @@ MODES = {
 }
 CALLERS = ["anonymous", "bad token", "no permission", "operator"]
 
-# The verified matrix: (mode, caller) -> status per endpoint, in ENDPOINTS' order
-#                list item hist PATCH health ready openapi
-_OPEN = (200, 200, 200, 200, 200, 200, 200)
-_BAD_TOKEN = (401, 401, 401, 401, 200, 200, 401)
+# The verified matrix: (mode, caller) -> status per endpoint, in ENDPOINTS' order.
+# The histories (hist: a row's, all: every row's) need a user in every mode.
+#                list item hist  all PATCH health ready openapi
+_OPEN = (200, 200, 200, 200, 200, 200, 200, 200)
+_BAD_TOKEN = (401, 401, 401, 401, 401, 200, 200, 401)
+_ANONYMOUS_AUTH_DISABLED = (200, 200, 401, 401, 200, 200, 200, 200)
 MATRIX = {
-    ("default", "anonymous"): (200, 200, 200, 401, 200, 200, 200),
+    ("default", "anonymous"): (200, 200, 401, 401, 401, 200, 200, 200),
     ("default", "bad token"): _BAD_TOKEN,
-    ("default", "no permission"): (200, 200, 200, 403, 200, 200, 200),
+    ("default", "no permission"): (200, 200, 200, 200, 403, 200, 200, 200),
     ("default", "operator"): _OPEN,
-    ("read auth required", "anonymous"): (401, 401, 401, 401, 200, 200, 200),
+    ("read auth required", "anonymous"): (401, 401, 401, 401, 401, 200, 200, 200),
     ("read auth required", "bad token"): _BAD_TOKEN,
-    ("read auth required", "no permission"): (200, 200, 200, 403, 200, 200, 200),
+    ("read auth required", "no permission"): (200, 200, 200, 200, 403, 200, 200, 200),
     ("read auth required", "operator"): _OPEN,
-    ("auth disabled", "anonymous"): _OPEN,
+    ("auth disabled", "anonymous"): _ANONYMOUS_AUTH_DISABLED,
     ("auth disabled", "bad token"): _BAD_TOKEN,
     ("auth disabled", "no permission"): _OPEN,
     ("auth disabled", "operator"): _OPEN,
-    ("auth disabled + read auth required", "anonymous"): _OPEN,
+    ("auth disabled + read auth required", "anonymous"): _ANONYMOUS_AUTH_DISABLED,
     ("auth disabled + read auth required", "bad token"): _BAD_TOKEN,
     ("auth disabled + read auth required", "no permission"): _OPEN,
     ("auth disabled + read auth required", "operator"): _OPEN,
@@ -178,7 +181,9 @@ def test_permission_matrix_answers_the_exact_status_and_body(
         assert body == expected_200_read(endpoint, earlier_change)
 
 
-@pytest.mark.parametrize("endpoint", ["GET list", "GET item", "GET history", "PATCH"])
+@pytest.mark.parametrize(
+    "endpoint", ["GET list", "GET item", "GET history", "GET all history", "PATCH"]
+)
 @pytest.mark.parametrize("caller", ["anonymous", "bad token"])
 def test_401_carries_www_authenticate_token(settings, callers, sample_media, caller, endpoint):
     settings.READ_AUTH_REQUIRED = True

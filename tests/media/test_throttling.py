@@ -17,7 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from media.models import MediaChange
 from media.operators import operator_create, token_issue
 from tests.spec import SAMPLE_HASH
-from tests.support.api import command_error, history_path, item_path, patch_status, token_client
+from tests.support.api import command_error, item_path, patch_status, token_client
 from tests.support.database import deployment_environment
 from tests.support.rows import fetch_row
 from tests.support.server import run_python
@@ -109,9 +109,7 @@ def test_anonymous_writes_with_auth_disabled_are_throttled_per_address(
 
 
 @pytest.mark.parametrize(
-    "path",
-    [reverse("media-list"), item_path(SAMPLE_HASH), history_path(SAMPLE_HASH)],
-    ids=["list", "retrieve", "history"],
+    "path", [reverse("media-list"), item_path(SAMPLE_HASH)], ids=["list", "retrieve"]
 )
 def test_anonymous_reads_beyond_the_rate_answer_429_in_the_read_shape(
     api_client, sample_media, path
