@@ -83,10 +83,10 @@ class MediaDeleted(MediaError, status_code=status.HTTP_409_CONFLICT, title="Medi
 class PreconditionFailed(
     MediaError, status_code=status.HTTP_412_PRECONDITION_FAILED, title="Precondition failed"
 ):
-    def __init__(self, hash_value, current_etag):
+    def __init__(self, hash_value, current_version):
         super().__init__(
-            f"Media {hash_value} has changed since it was read (its ETag is now {current_etag}); "
-            "read it again and retry."
+            f"Media {hash_value} has changed since it was read (its version is now "
+            f"{current_version}); read it again and retry."
         )
 
 

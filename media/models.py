@@ -203,15 +203,27 @@ class Training(models.Model):
         return self.imdb_id
 
 
-def row_etag(version: str, updated_at) -> str:
-    """A strong ETag from the row's xmin and updated_at.
+def row_etag(version: str, updated_at, served: str = "") -> str:
+    """A strong ETag from the row's xmin and updated_at, then `.served` when given.
 
     xmin (the id of the transaction that wrote this version of the row) changes
     on every write, also where no trigger refreshes updated_at (Flyway 7-18);
-    updated_at guards against a transaction id reused after wraparound.
+    updated_at guards against a transaction id reused after wraparound. An
+    item's tag adds a digest of what else its body is read from (`served`:
+    atp.training's row, the table's layout); If-Match compares only the row's
+    part (row_version_tag), since a write changes the media row alone.
     """
     stamp = "" if updated_at is None else f"-{int(updated_at.timestamp() * 1_000_000)}"
-    return f'"{version}{stamp}"'
+    return f'"{version}{stamp}{"." + served if served else ""}"'
+
+
+def row_version_tag(etag: str) -> str:
+    """The media row's part of an item's ETag, as a tag: `"12-34.ab"` -> `"12-34"`.
+
+    A tag made before the digest was added is its own row part.
+    """
+    head, dot, _ = etag.partition(".")
+    return head + '"' if dot else etag
 
 
 class MediaChange(models.Model):

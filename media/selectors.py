@@ -6,6 +6,7 @@ soft-delete rule, and the sort strategy. Each read runs in one read-only
 REPEATABLE READ transaction, so a page and its `total` agree.
 """
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def media_get(*, hash: str, include_deleted: bool = False, layout: TableLayout) 
         row = found[0]
         version = row.pop("row_version")
         item = _items([row], layout)[0]
-    return MediaRow(item=item, etag=row_etag(version, row.get("updated_at")), snapshot=snapshot)
+    return MediaRow(item=item, etag=_item_etag(version, row, item, layout), snapshot=snapshot)
 
 
 @follows_layout
@@ -113,9 +114,21 @@ def media_served(*, rows: list[dict], layout: TableLayout) -> list[MediaRow]:
     """
     columns = [{key: row[key] for key in layout.media_columns} for row in rows]
     return [
-        MediaRow(item=item, etag=row_etag(row["row_version"], row.get("updated_at")))
+        MediaRow(item=item, etag=_item_etag(row["row_version"], row, item, layout))
         for row, item in zip(rows, _items(columns, layout), strict=True)
     ]
+
+
+def _item_etag(version: str, row: Mapping, item: Mapping, layout: TableLayout) -> str:
+    """The row's version, then a digest of the item as served and the layout it was read with.
+
+    The row's version alone misses what the body reads elsewhere: atp.training's
+    row (a new rt_score leaves the media row as it was) and the table's layout
+    (a dropped column, an enum label that changes allowed_actions).
+    """
+    served = repr((layout.fingerprint, list(item.items()))).encode()
+    digest = hashlib.blake2b(served, digest_size=8).hexdigest()
+    return row_etag(version, row.get("updated_at"), digest)
 
 
 @dataclass(frozen=True)

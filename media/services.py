@@ -45,7 +45,7 @@ from media.exceptions import (
 )
 from media.filters import MediaFilter
 from media.layout import TableLayout, follows_layout
-from media.models import Media, MediaChange, row_etag
+from media.models import Media, MediaChange, row_etag, row_version_tag
 from media.selectors import ROW_VERSION, MediaRow, media_served
 from media.serializers import json_value
 
@@ -251,12 +251,15 @@ def _refusals(
 
 
 def _etag(row: Mapping) -> str:
+    """The row's version as a tag: the part of an item's ETag that If-Match compares."""
     return row_etag(row["row_version"], row.get("updated_at"))
 
 
 def _matches(row: Mapping, if_match: str) -> bool:
+    """Whether the row is still the version a client read: a write guards the media row,
+    so a tag read before only atp.training or the layout changed still matches."""
     tags = parse_etags(if_match)
-    return "*" in tags or _etag(row) in tags
+    return "*" in tags or _etag(row) in {row_version_tag(tag) for tag in tags}
 
 
 def _result(hash: str, refusal: MediaError | None) -> dict:

@@ -26,21 +26,27 @@ def if_match(etag):
     return {"If-Match": etag}
 
 
-def precondition_failed(hash_value, current_etag):
+def precondition_failed(hash_value, current_version):
     return command_error(
         "Precondition failed",
         f"Media {hash_value} has changed since it was read "
-        f"(its ETag is now {current_etag}); read it again and retry.",
+        f"(its version is now {current_version}); read it again and retry.",
     )
 
 
 def current_etag(hash_value):
-    """The row's version as the database holds it: the writing transaction and updated_at."""
+    """The row's version as the database holds it, as a tag: the writing transaction and
+    updated_at. An item's ETag begins with it (row_version)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT xmin::text, updated_at FROM {TABLE} WHERE hash = %s", [hash_value])
         xmin, updated_at = cursor.fetchone()
     micros = (updated_at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
     return f'"{xmin}-{micros}"'
+
+
+def row_version(etag):
+    """The media row's version an item's ETag begins with (what If-Match compares)."""
+    return etag.partition(".")[0].removesuffix('"') + '"'
 
 
 # --- ETag ---------------------------------------------------------------------------
@@ -55,7 +61,7 @@ def test_get_item_carries_an_etag_of_the_row_version(api_client, unfiltered_row)
     response = api_client.get(item_path(unfiltered_row.hash))
 
     assert response.status_code == 200
-    assert response.headers["ETag"] == current_etag(unfiltered_row.hash)
+    assert row_version(response.headers["ETag"]) == current_etag(unfiltered_row.hash)
 
 
 def test_patch_answers_the_new_etag_which_a_later_get_repeats(
@@ -65,8 +71,8 @@ def test_patch_answers_the_new_etag_which_a_later_get_repeats(
 
     assert response.status_code == 200
     etag = response.headers["ETag"]
-    assert etag != past_etag
-    assert etag == current_etag(unfiltered_row.hash)
+    assert row_version(etag) != past_etag
+    assert row_version(etag) == current_etag(unfiltered_row.hash)
     assert api_client.get(item_path(unfiltered_row.hash)).headers["ETag"] == etag
 
 
@@ -85,7 +91,28 @@ def test_etag_changes_on_every_write_where_no_trigger_refreshes_updated_at(
 
     assert fetch_row(unfiltered_row.hash)["updated_at"] == LONG_AGO
     assert len(set(etags)) == 4
-    assert etags[-1] == current_etag(unfiltered_row.hash)
+    assert row_version(etags[-1]) == current_etag(unfiltered_row.hash)
+
+
+def test_an_items_etag_changes_when_the_table_loses_a_column_it_serves(
+    api_client, unfiltered_row, settings
+):
+    """Dropping a column leaves the row's version as it was, not the item: uploader turns null."""
+    settings.MEDIA_LAYOUT_CHECK_SECONDS = 0
+    before = api_client.get(item_path(unfiltered_row.hash))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {TABLE} DROP COLUMN uploader")
+
+    revalidated = api_client.get(
+        item_path(unfiltered_row.hash), headers={"If-None-Match": before["ETag"]}
+    )
+
+    assert "uploader" not in fetch_row(unfiltered_row.hash)
+    assert current_etag(unfiltered_row.hash) == row_version(before["ETag"])
+    assert revalidated.status_code == 200
+    assert before.json()["uploader"] is not None
+    assert revalidated.json()["uploader"] is None
+    assert revalidated["ETag"] != before["ETag"]
 
 
 # --- If-Match -----------------------------------------------------------------------
@@ -103,7 +130,7 @@ def test_patch_with_a_stale_if_match_answers_412_and_changes_nothing(
         response = patch_status(operator_client, row.hash, "rejected", headers=if_match(past_etag))
 
     assert response.status_code == 412
-    assert response.json() == precondition_failed(row.hash, new_etag)
+    assert response.json() == precondition_failed(row.hash, row_version(new_etag))
     assert [(c.old_status, c.new_status) for c in changes(row.hash)] == [("unfiltered", "accepted")]
 
 
@@ -207,7 +234,7 @@ def test_eight_writers_with_the_same_if_match_exactly_one_wins_seven_get_412(
     new_etag = winner.headers["ETag"]
     for loser in responses:
         if loser.status_code == 412:
-            assert loser.json() == precondition_failed(committed_row, new_etag)
+            assert loser.json() == precondition_failed(committed_row, row_version(new_etag))
     (change,) = changes(committed_row)
     assert (change.old_status, change.new_status) == ("unfiltered", won_status)
     stored = fetch_row(committed_row)

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from media.models import Training
 from tests.spec import TRAINING_KEYS
-from tests.support.api import item_path
-from tests.support.rows import FULL_ROW, fetch_row
+from tests.support.api import item_path, patch_status
+from tests.support.rows import FULL_ROW, fetch_row, unchanged
 
 METADATA = {key: FULL_ROW[key] for key in TRAINING_KEYS}
 SERVED = {**METADATA, "imdb_rating": 7.5}  # a JSON number
@@ -103,3 +103,53 @@ def test_a_filter_never_reaches_training(api_client, make_media, media_table, ke
 
     assert response.status_code == 200
     assert response.json()["pagination"]["total"] == 2
+
+
+def set_rt_score(imdb_id: str, score: int) -> int:
+    """The pipeline scores the movie again (atp.training only); the score the table now holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TRAINING} SET rt_score = %s WHERE imdb_id = %s", [score, imdb_id])
+        cursor.execute(f"SELECT rt_score FROM {TRAINING} WHERE imdb_id = %s", [imdb_id])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.tables("g2")
+def test_g2_a_change_of_the_training_row_alone_changes_the_items_etag(
+    api_client, make_media, media_table
+):
+    """The item's body is read from atp.training too: its validator covers that row, so a
+    client revalidating with the old ETag gets the new score, not a 304."""
+    (row,) = make_media(n=1, imdb_id="tt0111161", **METADATA)
+    before = api_client.get(item_path(row.hash))
+    media_row = fetch_row(row.hash)
+
+    assert set_rt_score("tt0111161", 12) == 12
+    revalidated = api_client.get(item_path(row.hash), headers={"If-None-Match": before["ETag"]})
+
+    assert fetch_row(row.hash) == media_row  # the media row did not change
+    assert revalidated.status_code == 200
+    assert revalidated.json()["rt_score"] == 12
+    assert revalidated["ETag"] != before["ETag"]
+    again = api_client.get(item_path(row.hash), headers={"If-None-Match": revalidated["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.tables("g2")
+def test_g2_if_match_guards_the_media_row_not_the_training_row(
+    operator_client, make_media, media_table
+):
+    """A write changes the media row only: an ETag read before the movie was scored again
+    still matches it; one read before the row itself changed does not."""
+    (row,) = make_media(n=1, imdb_id="tt0111161", rejection_status="unfiltered", **METADATA)
+    read = operator_client.get(item_path(row.hash))["ETag"]
+    set_rt_score("tt0111161", 12)
+
+    changed = patch_status(operator_client, row.hash, "accepted", headers={"If-Match": read})
+    with unchanged(row.hash):
+        stale = patch_status(operator_client, row.hash, "rejected", headers={"If-Match": read})
+
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["data"]["rt_score"] == 12
+    assert stale.status_code == 412
+    assert fetch_row(row.hash)["rejection_status"] == "accepted"
+    assert operator_client.get(item_path(row.hash))["ETag"] == changed["ETag"]
