@@ -317,6 +317,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["media.parsers.JSONParser"],
+    # The renderer's media type, never the client's Accept parameters.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "media.negotiation.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "media.pagination.MediaPagination",
     "DEFAULT_SCHEMA_CLASS": "media.openapi.MediaAutoSchema",

@@ -253,6 +253,20 @@ def test_parameters_in_another_order_are_the_same_entry(api_client, committed_ro
     assert api_client.get(f"{LIST}?sort_order=asc&limit=3").read_cache == "hit"
 
 
+@pytest.mark.parametrize("path", ["list", "item"])
+def test_accept_parameters_are_not_echoed_nor_a_separate_entry(api_client, committed_rows, path):
+    """Content-Type names the media type the service renders, never what the client added."""
+    url = LIST if path == "list" else item_path(committed_rows[0].hash)
+    plain = api_client.get(url, headers={"Accept": "application/json"})
+
+    decorated = api_client.get(url, headers={"Accept": "application/json; indent=4; x=<b>"})
+
+    assert plain["Content-Type"] == decorated["Content-Type"] == "application/json"
+    assert (plain.read_cache, decorated.read_cache) == ("miss", "hit")
+    assert decorated.content == plain.content
+    assert read_cache().stats()["entries"] == 1
+
+
 def test_the_browsable_api_is_not_cached(api_client, committed_rows):
     response = api_client.get(LIST, FIVE, headers={"Accept": "text/html"})
 
