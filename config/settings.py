@@ -414,7 +414,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"},
+        "text": {
+            # Control characters escaped: a client's %0a cannot start a forged line.
+            "()": "config.log_format.SingleLineFormatter",
+            "format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s",
+        },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",

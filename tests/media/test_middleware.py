@@ -180,6 +180,26 @@ def test_json_formatter_writes_the_request_line_as_one_json_object(api_client, d
     assert entry["message"].startswith("GET /rear-diff/media 200 ")
 
 
+def test_text_formatter_escapes_a_path_that_would_forge_a_second_line(api_client, db, request_log):
+    """%0a in a path is a newline in request.path: one request, one line, whatever it holds."""
+    configurator = logging.config.DictConfigurator(copy.deepcopy(settings.LOGGING))
+    formatter = configurator.configure_formatter(
+        copy.deepcopy(settings.LOGGING["formatters"]["text"])
+    )
+    forged = " 200 1.00ms\n2026-01-01 00:00:00,000 INFO [x] media.requests: GET /rear-diff/ok"
+    api_client.get("/rear-diff/nope" + forged.replace("\n", "%0a").replace(" ", "%20"))
+    (record,) = request_log()
+
+    line = formatter.format(record)
+
+    assert record.path == "/rear-diff/nope" + forged  # the field keeps what was asked
+    assert "\n" not in line
+    assert line.endswith(
+        "GET /rear-diff/nope 200 1.00ms\\n2026-01-01 00:00:00,000 INFO [x] "
+        "media.requests: GET /rear-diff/ok 404 " + f"{record.duration_ms:.2f}ms"
+    )
+
+
 def test_log_format_json_makes_the_process_write_one_json_line_per_request():
     """A fresh process with LOG_FORMAT=json: its stderr is JSON, one object per request."""
     script = (
