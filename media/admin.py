@@ -36,7 +36,7 @@ class ReadOnly:
 class MediaChangeAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["changed_at", "action", "media_hash", "changed_by_name", "reason", "batch_id"]
     list_filter = ["action", "changed_by_name"]
-    search_fields = ["media_hash", "request_id", "reason", "note"]
+    search_fields = ["media_hash", "request_id", "service_request_id", "reason", "note"]
     date_hierarchy = "changed_at"
     # Every field of the record; the author by the name kept with it.
     exclude = ["changed_by"]

@@ -3,6 +3,7 @@
 import logging
 import re
 import time
+import uuid
 
 from media.read_cache import read_cache
 
@@ -13,19 +14,23 @@ REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:-]{1,64}\Z")
 
 
 class RequestIdFilterMiddleware:
-    """Drop a client's X-Request-ID that is not a short, plain token.
+    """Give every request the service's own id; keep a client's X-Request-ID only when it is a
+    short, plain token.
 
-    django-guid then generates one (its own validation accepts UUIDs only, and
-    clients send other formats too).
+    The service's id (`request.service_request_id`) is new for every request, so the
+    history can tell apart writes whose client sent the same id twice. django-guid
+    takes the client's id as the request's (its own validation accepts UUIDs only, and
+    clients send other formats too), or else the service's.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        request.service_request_id = uuid.uuid4().hex
         given = request.META.get("HTTP_X_REQUEST_ID")
-        if given is not None and not REQUEST_ID.fullmatch(given):
-            del request.META["HTTP_X_REQUEST_ID"]
+        if given is None or not REQUEST_ID.fullmatch(given):
+            request.META["HTTP_X_REQUEST_ID"] = request.service_request_id
         return self.get_response(request)
 
 
@@ -45,6 +50,7 @@ class RequestLogMiddleware:
             "path": request.path,
             "status": response.status_code,
             "duration_ms": duration_ms,
+            "service_request_id": getattr(request, "service_request_id", None),
         }
         cache = getattr(response, "read_cache", None)
         if cache is not None:  # a cacheable read: hit, miss or off, and the process's totals

@@ -256,7 +256,11 @@ class MediaChange(models.Model):
     changed_by_name = models.CharField(max_length=150)
     # The write's transaction time: what trigger 1 writes into updated_at.
     changed_at = models.DateTimeField()
+    # The request's id as its log lines and answer carry it: the client's X-Request-ID
+    # when it sent a plain one, else the service's own ...
     request_id = models.CharField(max_length=64, blank=True)
+    # ... which this always is: unique, whatever the client chose (a client may reuse an id).
+    service_request_id = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         # Newest first by id: ids are taken while the row is locked, so they follow

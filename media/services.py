@@ -68,10 +68,12 @@ class Write:
 
 @dataclass(frozen=True)
 class Author:
-    """Who writes, through which request."""
+    """Who writes, through which request: its id as logged (maybe the client's), and the
+    service's own (unique; the same id when the service chose the first)."""
 
     user: object = None
     request_id: str = ""
+    service_request_id: str = ""
 
     @property
     def known_user(self):
@@ -98,6 +100,7 @@ def media_set_rejection_status(
     rejection_status: str,
     changed_by=None,
     request_id: str = "",
+    service_request_id: str = "",
     if_match: str | None = None,
     layout: TableLayout,
 ) -> MediaRow:
@@ -107,7 +110,9 @@ def media_set_rejection_status(
     The triggers may then refresh updated_at and clear rejection_reason.
     """
     write = Write(REJECTION_STATUS_WRITE, (Step({"rejection_status": rejection_status}),))
-    return _write_one(hash, write, Author(changed_by, request_id), if_match, layout)
+    return _write_one(
+        hash, write, Author(changed_by, request_id, service_request_id), if_match, layout
+    )
 
 
 @follows_layout
@@ -117,12 +122,15 @@ def media_set_pipeline_state(
     columns: Mapping[str, object],
     changed_by=None,
     request_id: str = "",
+    service_request_id: str = "",
     if_match: str | None = None,
     layout: TableLayout,
 ) -> MediaRow:
     """Set exactly the given state columns (the console's route): no transition rule."""
     write = Write(PIPELINE_WRITE, (Step(dict(columns)),))
-    return _write_one(hash, write, Author(changed_by, request_id), if_match, layout)
+    return _write_one(
+        hash, write, Author(changed_by, request_id, service_request_id), if_match, layout
+    )
 
 
 @follows_layout
@@ -134,12 +142,15 @@ def media_act(
     note: str = "",
     changed_by=None,
     request_id: str = "",
+    service_request_id: str = "",
     if_match: str | None = None,
     layout: TableLayout,
 ) -> MediaRow:
     """Run one action of media.actions on one row; return the row as the database now holds it."""
     write = _action_write(action, reason, note, layout)
-    return _write_one(hash, write, Author(changed_by, request_id), if_match, layout)
+    return _write_one(
+        hash, write, Author(changed_by, request_id, service_request_id), if_match, layout
+    )
 
 
 @follows_layout
@@ -155,6 +166,7 @@ def media_bulk_act(
     dry_run: bool = False,
     changed_by=None,
     request_id: str = "",
+    service_request_id: str = "",
     layout: TableLayout,
 ) -> Batch:
     """Run one action on many rows, all or nothing: the rows by hash, or those a filter matches.
@@ -181,7 +193,14 @@ def media_bulk_act(
             order = [row["hash"] for row in locked] + missing
             raise BatchRefused([_result(value, refusals.get(value)) for value in order])
         batch_id = None if dry_run else uuid.uuid4()
-        rows = _apply(locked, write, Author(changed_by, request_id), batch_id, layout, dry_run)
+        rows = _apply(
+            locked,
+            write,
+            Author(changed_by, request_id, service_request_id),
+            batch_id,
+            layout,
+            dry_run,
+        )
         return Batch(batch_id=batch_id, rows=rows, dry_run=dry_run)
 
 
@@ -327,6 +346,7 @@ def _record(before: list[dict], after: list[dict], write: Write, author: Author,
             changed_by_name=author.name,
             changed_at=new["written_at"],
             request_id=author.request_id,
+            service_request_id=author.service_request_id or author.request_id,
         )
         for old, new in zip(before, after, strict=True)
     )

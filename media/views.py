@@ -357,12 +357,7 @@ class MediaViewSet(viewsets.GenericViewSet):
             data=request.data, context={"path_hash": hash, "layout": current_layout()}
         )
         serializer.is_valid(raise_exception=True)
-        media = media_set_rejection_status(
-            **serializer.validated_data,
-            changed_by=request.user,
-            request_id=get_guid() or "",
-            if_match=request.headers.get("If-Match"),
-        )
+        media = media_set_rejection_status(**serializer.validated_data, **_one_row(request))
         body = RejectionStatusUpdatedSerializer(
             {"message": "Rejection status updated successfully", "data": media.item}
         ).data
@@ -588,8 +583,13 @@ class MediaViewSet(viewsets.GenericViewSet):
 
 
 def _author(request) -> dict:
-    """Who writes and through which request, as the services record it."""
-    return {"changed_by": request.user, "request_id": get_guid() or ""}
+    """Who writes and through which request (its id as logged, and the service's own), as the
+    services record it."""
+    return {
+        "changed_by": request.user,
+        "request_id": get_guid() or "",
+        "service_request_id": getattr(request, "service_request_id", ""),
+    }
 
 
 def _one_row(request) -> dict:

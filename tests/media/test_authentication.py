@@ -37,7 +37,7 @@ NOT_PROVIDED = "Authentication credentials were not provided."
 BEFORE_HASHING = ("media", "0002_audit_and_operator_permission")
 HASHING = ("media", "0003_hashed_tokens")
 # 0003 and every migration after it, as a deployment applies them (0005 renames the audit table).
-LATEST = ("media", "0005_history")
+LATEST = ("media", "0006_service_request_id")
 
 # --- tokens ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import json
 import logging
 import logging.config
 import os
+import re
 
 import pytest
 from django.conf import settings
@@ -103,6 +104,26 @@ def test_the_audit_record_keeps_the_request_id_the_response_and_the_log_carry(
     assert record.request_id == response.headers["X-Request-ID"]
     (line,) = request_log()
     assert line.correlation_id == record.request_id
+    assert record.service_request_id == record.request_id  # the service chose it
+
+
+def test_a_client_chosen_request_id_is_kept_beside_the_services_own_unique_id(
+    operator_client, sample_media, request_log
+):
+    """A client may send one id twice: the history still tells its writes apart, and each
+    record finds its own log line."""
+    for status in ("accepted", "override"):
+        response = patch_status(
+            operator_client, SAMPLE_HASH, status, headers={"X-Request-ID": "trace-123"}
+        )
+        assert response.headers["X-Request-ID"] == "trace-123"
+
+    records = MediaChange.objects.filter(media_hash=SAMPLE_HASH).order_by("id")
+    assert [record.request_id for record in records] == ["trace-123", "trace-123"]
+    own = [record.service_request_id for record in records]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", value) for value in own)
+    assert own[0] != own[1]
+    assert [line.service_request_id for line in request_log()] == own
 
 
 # --- the request log: one structured line per request --------------------------------
