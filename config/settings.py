@@ -332,7 +332,10 @@ REST_FRAMEWORK = {
         "media.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["media.permissions.MediaAccess"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "media.permissions.MediaAccess",
+        "media.permissions.TrustedOrigin",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "NUM_PROXIES": TRUSTED_PROXIES,
     # An empty rate turns that throttle off (the benchmark does).

@@ -16,7 +16,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -131,11 +132,13 @@ def write_errors(permission: str) -> dict:
     """What any write may answer besides its own 400s and 409s."""
     return {
         401: "Credentials are missing or invalid.",
-        403: f"The user lacks the permission {permission}.",
+        403: f"The user lacks the permission {permission}, or a web page of another origin "
+        "sent the request.",
         404: "No row has this hash.",
-        412: "If-Match no longer matches the row's ETag; nothing was changed.",
+        412: "If-Match no longer matches the row's version (its ETag's first part); nothing "
+        "was changed.",
         413: "The body is larger than MAX_BODY_BYTES.",
-        415: "The body is not application/json.",
+        415: "The body, even an empty one, is not declared application/json.",
         429: "Too many writes by this user; see Retry-After.",
         500: "The database failed; nothing was changed.",
         503: "Query timeout; nothing was changed.",
@@ -259,6 +262,24 @@ class MediaViewSet(viewsets.GenericViewSet):
     write_permission = CHANGE_REJECTION_STATUS
     # Reads open to anyone the mode lets in; the history action needs a user (MediaAccess).
     authenticated_only = False
+
+    def initial(self, request, *args, **kwargs):
+        """DRF's checks, then: a write's body, even an empty one, is declared JSON or absent.
+
+        DRF refuses another Content-Type only when it parses a body, and treats a body
+        without one as empty: an HTML form posting nothing would pass. Refused with
+        415, no "simple request" a page on another site can send writes.
+        https://www.django-rest-framework.org/api-guide/parsers/#how-the-parser-is-determined
+        """
+        super().initial(request, *args, **kwargs)
+        if request.method in SAFE_METHODS:
+            return
+        if request.content_type:
+            parser = self.get_content_negotiator().select_parser(request, self.get_parsers())
+            if parser is None:
+                raise UnsupportedMediaType(request.content_type)
+        elif request.stream is not None:
+            raise UnsupportedMediaType("", detail="A body needs Content-Type: application/json.")
 
     def get_serializer_class(self):
         # An item carries allowed_actions; a list item keeps the contract's keys only.

@@ -283,8 +283,16 @@ def test_patch_requires_a_token_or_a_session(schema):
     ("status", "description"),
     [
         ("401", "Credentials are missing or invalid."),
-        ("403", "The user lacks the permission media.change_rejection_status."),
-        ("412", "If-Match no longer matches the row's ETag; nothing was changed."),
+        (
+            "403",
+            "The user lacks the permission media.change_rejection_status, or a web page of "
+            "another origin sent the request.",
+        ),
+        (
+            "412",
+            "If-Match no longer matches the row's version (its ETag's first part); nothing "
+            "was changed.",
+        ),
         ("429", "Too many writes by this user; see Retry-After."),
     ],
 )
