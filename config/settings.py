@@ -342,6 +342,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON_RATE", default="600/min") or None,
         "write": env.str("THROTTLE_WRITE_RATE", default="120/min") or None,
+        # Failed token authentications per address (media.throttling).
+        "auth_failure": env.str("THROTTLE_AUTH_FAILURE_RATE", default="30/min") or None,
     },
 }
 

@@ -1,7 +1,42 @@
-"""Write throttling: per user (per IP when AUTH_DISABLED lets anonymous writes in)."""
+"""Throttling: writes per user (per IP when AUTH_DISABLED lets anonymous writes in), and failed
+token authentications per client address."""
 
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.exceptions import Throttled
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 
 class WriteRateThrottle(UserRateThrottle):
     scope = "write"
+
+
+class FailedAuthenticationThrottle(SimpleRateThrottle):
+    """Failed token authentications per client address (the address as the other throttles see
+    it, TRUSTED_PROXIES included), in the default cache like them.
+
+    DRF throttles after it authenticates, so a bad token is a 401 that no throttle
+    counts, and each is a database lookup: media.authentication counts failures
+    here, and refuses an address over the rate before it looks a token up.
+    https://www.django-rest-framework.org/api-guide/throttling/#custom-throttles
+    """
+
+    scope = "auth_failure"
+    counting = False
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def check(self, request) -> None:
+        """Raise Throttled (429 with Retry-After) when the address has failed as often as its
+        rate allows; count nothing."""
+        self.counting = False
+        if not self.allow_request(request, None):
+            raise Throttled(self.wait())
+
+    def count(self, request) -> None:
+        """Count one failure of the address."""
+        self.counting = True
+        self.allow_request(request, None)
+
+    def throttle_success(self):
+        # allow_request's bookkeeping, with the failure recorded only when counting.
+        return super().throttle_success() if self.counting else True

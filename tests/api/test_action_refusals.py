@@ -262,7 +262,11 @@ def test_a_caller_who_may_not_act_gets_401_or_403_and_changes_nothing(
 @pytest.mark.tables("g2")
 def test_too_many_actions_answer_429_with_retry_after(monkeypatch, operator_client, make_media):
     # DRF binds the rates at import (see test_throttling.py): set them on the class.
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": None, "write": "2/min"})
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {**SimpleRateThrottle.THROTTLE_RATES, "anon": None, "write": "2/min"},
+    )
     done = row_in(make_media, pipeline_status="downloaded", rejection_status="accepted")
     untouched = row_in(make_media, **PARSED)
     answers = [act(operator_client, done.hash, "complete").status_code for _ in range(2)]

@@ -185,7 +185,11 @@ def test_two_batches_over_the_same_rows_in_opposite_orders_both_succeed(
     monkeypatch, operator, committed_rows
 ):
     """Rows are locked in hash order, whatever the request's order: no deadlock, one waits."""
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": None, "write": None})
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {**SimpleRateThrottle.THROTTLE_RATES, "anon": None, "write": None},
+    )
     key = token_issue(username=operator.username)
     bodies = [
         {"action": "reject", "reason": "cam", "hashes": committed_rows},

@@ -9,9 +9,14 @@ same through gunicorn is in tests/deploy/test_hostile_clients.py.
 """
 
 import json
+import secrets
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from knox.models import AuthToken
 from rest_framework.throttling import SimpleRateThrottle
 
 from media.models import MediaChange
@@ -24,6 +29,7 @@ from tests.support.server import run_python
 
 WRITES = 3
 ANON_READS = 4
+FAILURES = 5
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +37,11 @@ def low_rates(monkeypatch):
     monkeypatch.setattr(
         SimpleRateThrottle,
         "THROTTLE_RATES",
-        {"anon": f"{ANON_READS}/min", "write": f"{WRITES}/min"},
+        {
+            "anon": f"{ANON_READS}/min",
+            "write": f"{WRITES}/min",
+            "auth_failure": f"{FAILURES}/min",
+        },
     )
 
 
@@ -174,6 +184,52 @@ def test_behind_one_trusted_proxy_the_bucket_is_the_address_the_proxy_appended(
     assert other_client.status_code == 200
 
 
+# --- failed token authentications, per address ------------------------------------------
+
+
+def random_token_get(**extra):
+    return token_client(secrets.token_hex(32)).get(reverse("media-list"), **extra)
+
+
+def test_failed_token_authentications_beyond_the_rate_answer_429_without_a_lookup(
+    sample_media, reader
+):
+    """DRF authenticates before it throttles: without counting, every bad token is a 401 and a
+    database lookup, however many."""
+    statuses = [random_token_get().status_code for _ in range(FAILURES)]
+    with CaptureQueriesContext(connection) as queries:
+        response = random_token_get()
+    valid_here = token_client(token_issue(username=reader.username)).get(reverse("media-list"))
+
+    assert statuses == [401] * FAILURES
+    assert response.status_code == 429
+    assert response.json() == {"error": "Too many requests", "details": throttled_message(response)}
+    assert not [q for q in queries if AuthToken._meta.db_table in q["sql"]]
+    assert len(cache.get("throttle_auth_failure_127.0.0.1")) == FAILURES
+    assert valid_here.status_code == 429  # the address waits, whichever key it sends next
+
+
+def test_failed_token_authentications_count_per_address(sample_media, reader):
+    for _ in range(FAILURES + 1):
+        random_token_get()
+
+    elsewhere = random_token_get(REMOTE_ADDR="192.0.2.7")
+    valid_elsewhere = token_client(token_issue(username=reader.username)).get(
+        reverse("media-list"), REMOTE_ADDR="192.0.2.8"
+    )
+
+    assert elsewhere.status_code == 401
+    assert valid_elsewhere.status_code == 200
+    assert cache.get("throttle_auth_failure_192.0.2.8") is None
+
+
+def test_a_request_without_credentials_is_no_failed_authentication(api_client, sample_media):
+    for _ in range(FAILURES + 1):
+        random_token_get()
+
+    assert api_client.get(item_path(SAMPLE_HASH)).status_code == 200
+
+
 @pytest.mark.parametrize("probe", ["health", "health-ready"])
 def test_probes_are_never_throttled(api_client, sample_media, probe):
     for _ in range(ANON_READS + 1):
@@ -186,7 +242,9 @@ def test_probes_are_never_throttled(api_client, sample_media, probe):
 
 
 def test_rates_come_from_the_environment_and_an_empty_rate_turns_a_throttle_off():
-    environment = deployment_environment(THROTTLE_ANON_RATE="5/min", THROTTLE_WRITE_RATE="")
+    environment = deployment_environment(
+        THROTTLE_ANON_RATE="5/min", THROTTLE_WRITE_RATE="", THROTTLE_AUTH_FAILURE_RATE="7/min"
+    )
     code = (
         "import json, django; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))"
@@ -195,4 +253,4 @@ def test_rates_come_from_the_environment_and_an_empty_rate_turns_a_throttle_off(
     result = run_python(["-c", code], environment)
 
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"anon": "5/min", "write": None}
+    assert json.loads(result.stdout) == {"anon": "5/min", "write": None, "auth_failure": "7/min"}
