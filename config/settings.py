@@ -402,10 +402,10 @@ SPECTACULAR_SETTINGS = {
 # https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_BODY_BYTES", default=64 * 1024)
 
-# Sessions only carry the browsable API's login: signed cookies, so a request
-# never looks a session key up in the database (nor sends it a hostile one).
-# https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cookie-based-sessions
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# Sessions carry the browsable API's and the admin's logins. Kept on the server
+# (django_session), so logout and `media_operator revoke` end them for good.
+# https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-database-backed-sessions
+SESSION_ENGINE = "config.sessions"
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Operators: the users allowed to change rejection statuses and steer rows, and their tokens."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
@@ -82,6 +83,22 @@ def token_revoke(*, username: str) -> bool:
     user = get_user_model().objects.get(username=username)
     deleted, _ = AuthToken.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+def sessions_end(*, username: str) -> int:
+    """End every session of the user (browsable API, admin): they log in again or not at all.
+
+    Sessions keep the user's id inside their signed data, so each is read; an
+    operator's sessions are few. Returns how many ended.
+    """
+    user = get_user_model().objects.get(username=username)
+    theirs = [
+        session.pk
+        for session in Session.objects.iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    deleted, _ = Session.objects.filter(pk__in=theirs).delete()
+    return deleted
 
 
 def token_matches(*, username: str, key: str) -> bool:

@@ -8,9 +8,12 @@ make a key the old way with DRF's own Token model, and apply it again.
 """
 
 import hashlib
+import io
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -210,6 +213,53 @@ def test_after_logout_the_session_no_longer_writes(logged_in_operator, sample_me
     assert response.status_code == 401
     assert response.json() == command_error("Authentication required", NOT_PROVIDED)
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
+
+
+def same_browser(client):
+    """A second client sending the cookies `client` holds now, as a stolen or kept cookie would."""
+    copy = APIClient(enforce_csrf_checks=True)
+    for name in ("sessionid", "csrftoken"):
+        copy.cookies[name] = client.cookies[name].value
+    return copy
+
+
+def test_logout_ends_the_session_on_the_server_not_only_in_the_browser(
+    logged_in_operator, sample_media
+):
+    kept = same_browser(logged_in_operator)
+    logged_in_operator.post(
+        reverse("rest_framework:logout"),
+        headers={"X-CSRFToken": logged_in_operator.cookies["csrftoken"].value},
+    )
+
+    with unchanged(SAMPLE_HASH):
+        response = session_patch(kept, with_csrf=True)
+
+    assert response.status_code == 401
+    assert not Session.objects.exists()
+    assert not MediaChange.objects.filter(media_hash=SAMPLE_HASH).exists()
+
+
+def test_revoke_ends_the_operators_sessions(logged_in_operator, sample_media):
+    """A revoked operator's kept session cookie (with its CSRF token) no longer writes."""
+    other = APIClient(enforce_csrf_checks=True)
+    operator_create(username="other-operator", password=PASSWORD)
+    assert log_in(other, "other-operator", PASSWORD).status_code == 302
+    kept = same_browser(logged_in_operator)
+    out = io.StringIO()
+
+    call_command("media_operator", "revoke", "session-operator", stdout=out)
+
+    with unchanged(SAMPLE_HASH):
+        response = session_patch(kept, with_csrf=True)
+    assert out.getvalue() == "No token to revoke.\nSessions ended: 1.\n"
+    assert response.status_code == 401
+    assert not MediaChange.objects.filter(media_hash=SAMPLE_HASH).exists()
+    (remaining,) = Session.objects.all()
+    assert remaining.get_decoded()[SESSION_KEY] == str(
+        get_user_model().objects.get(username="other-operator").pk
+    )
+    assert session_patch(other, with_csrf=True).status_code == 200
 
 
 def test_nul_byte_in_a_quoted_session_cookie_answers_without_a_server_error(

@@ -206,7 +206,7 @@ def test_rotate_prints_a_new_key_the_old_one_answers_401_the_new_one_works(alice
 def test_revoke_makes_the_key_answer_401(alice, sample_media):
     output = media_operator("revoke", "alice")
 
-    assert output == "Token revoked.\n"
+    assert output == "Token revoked.\nSessions ended: 0.\n"
     assert not AuthToken.objects.filter(user__username="alice").exists()
     assert_refused_as_invalid_token(patch_with(alice))
     assert fetch_row(SAMPLE_HASH)["rejection_status"] == "rejected"
@@ -216,7 +216,7 @@ def test_revoke_makes_the_key_answer_401(alice, sample_media):
 def test_revoke_twice_says_there_is_no_token(alice):
     media_operator("revoke", "alice")
 
-    assert media_operator("revoke", "alice") == "No token to revoke.\n"
+    assert media_operator("revoke", "alice") == "No token to revoke.\nSessions ended: 0.\n"
 
 
 def test_token_after_revoke_issues_a_fresh_key(alice, sample_media):

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from media.operators import (
     TokenExists,
     operator_create,
+    sessions_end,
     token_issue,
     token_revoke,
     token_rotate,
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         for name, text in [
             ("token", "Issue a token for a user who has none and print its key."),
             ("rotate", "Replace the user's token and print the new key."),
-            ("revoke", "Delete the user's token."),
+            ("revoke", "Delete the user's token and end the user's sessions."),
         ]:
             actions.add_parser(name, help=text).add_argument("username")
 
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             elif action == "revoke":
                 revoked = token_revoke(username=username)
                 self.stdout.write("Token revoked." if revoked else "No token to revoke.")
+                self.stdout.write(f"Sessions ended: {sessions_end(username=username)}.")
         except get_user_model().DoesNotExist as exc:
             raise CommandError(f"No user named {username!r}.") from exc
         except TokenExists as exc:
