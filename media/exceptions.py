@@ -273,6 +273,19 @@ def _server_error(exc, shape, title):
     return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a login it locked out (AXES_LOCKOUT_CALLABLE): 429 with
+    Retry-After, in JSON like every other error outside DRF's views."""
+    wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    text = (
+        "Too many failed logins from this address or for this username; "
+        f"try again in {wait} seconds."
+    )
+    response = JsonResponse(error_body(ErrorShape.READ, TITLES[429], text), status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def bad_request(request, exception=None):
     """handler400: a disallowed Host header or other suspicious request, in JSON."""
     return JsonResponse(error_body(ErrorShape.READ, TITLES[400], "Bad request."), status=400)

@@ -67,7 +67,10 @@ def test_check_deploy_is_clean_with_production_settings_from_the_environment(tes
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    # Silenced: django-axes' warning about a per-process cache (config/settings.py).
+    assert result.stdout.strip() in {
+        f"System check identified no issues ({n} silenced)." for n in (0, 1)
+    }
 
 
 def test_check_deploy_is_clean_behind_a_tls_proxy(test_database):

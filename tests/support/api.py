@@ -65,19 +65,22 @@ def patch_raw(client, path_hash: str, raw, content_type: str = "application/json
     return client.patch(status_path(path_hash), raw, content_type=content_type)
 
 
-def log_in(client, username: str, password: str):
-    """Log in through the browsable API's form as a browser does: GET it, POST it with its
-    CSRF token. The POST's response (302 to the list when the password is right)."""
-    form = client.get(reverse("rest_framework:login"))
+def log_in(client, username: str, password: str, *, url: str | None = None, **extra):
+    """Log in through a login form (the browsable API's unless `url` names another) as a browser
+    does: GET it, POST it with its CSRF token. The POST's response (302 to the list when the
+    password is right). `extra`: the request's META, such as REMOTE_ADDR."""
+    url = url or reverse("rest_framework:login")
+    form = client.get(url, **extra)
     assert form.status_code == 200
     return client.post(
-        reverse("rest_framework:login"),
+        url,
         {
             "username": username,
             "password": password,
             "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
             "next": reverse("media-list"),
         },
+        **extra,
     )
 
 
