@@ -8,12 +8,16 @@ on those its `tables` marker names. Plain helpers live in tests/support: `api`
 """
 
 import random
+import uuid
+from importlib import reload
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.urls import clear_url_caches
 from rest_framework.test import APIClient
 
+import config.urls
 from media.ddl import create_media_table
 from media.generate import generate_record
 from media.layout import current_layout, live_layout, refresh_layout
@@ -150,6 +154,42 @@ def database_down(django_db_setup, django_db_blocker):
 def schema():
     """The OpenAPI document as /rear-diff/openapi.json serves it."""
     return fetch_schema()
+
+
+@pytest.fixture
+def admin_on(settings):
+    """The read-only admin served: config/urls.py mounts it only when ADMIN_ENABLED is set, so
+    it is read again (and once more after the test)."""
+    settings.ADMIN_ENABLED = True
+    reload(config.urls)
+    clear_url_caches()
+    yield
+    settings.ADMIN_ENABLED = False
+    reload(config.urls)
+    clear_url_caches()
+
+
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_cache_url():
+    """A CACHE_URL on the local Redis with a key prefix of this test's own; skipped, saying so,
+    when no Redis answers there. The test's keys are deleted after it, and there must be some."""
+    import redis  # the optional group `redis` (make install has it)
+
+    client = redis.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.skip(f"no Redis answers on 127.0.0.1:6379 ({exc}); start one to run this test")
+    prefix = f"rear-diff-test-{uuid.uuid4().hex}"
+    yield f"{LOCAL_REDIS}?key_prefix={prefix}"
+    keys = list(client.scan_iter(match=f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    # What the test stored lived under the prefix: no other test shared it.
+    assert keys, f"no key under {prefix}: the key prefix of CACHE_URL was not applied"
 
 
 @pytest.fixture(autouse=True)

@@ -7,36 +7,16 @@ The Redis runs on 127.0.0.1:6379 (`CACHE_URL=redis://...`); without one
 answering there, the Redis test is skipped, saying so.
 """
 
-import uuid
 from contextlib import ExitStack
 
 import pytest
-import redis
 from django.urls import reverse
 
 from tests.support.database import deployment_environment, server_environment
 from tests.support.server import ProductionServer, run_python
 
-REDIS = "redis://127.0.0.1:6379/0"
 RATE = 3
 LIST = reverse("media-list")
-
-
-@pytest.fixture
-def redis_cache_url():
-    """A CACHE_URL on the local Redis with a key prefix of this test's own."""
-    client = redis.Redis.from_url(REDIS, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.ConnectionError as exc:
-        pytest.skip(f"no Redis answers on 127.0.0.1:6379 ({exc}); start one to run this test")
-    prefix = f"rear-diff-test-{uuid.uuid4().hex}"
-    yield f"{REDIS}?key_prefix={prefix}"
-    keys = list(client.scan_iter(match=f"{prefix}:*"))
-    if keys:
-        client.delete(*keys)
-    # The counters lived under the prefix: no other test shared them.
-    assert keys, f"no key under {prefix}: the key prefix of CACHE_URL was not applied"
 
 
 def statuses_alternating(cache_url, requests, log_dir):

@@ -1,34 +1,14 @@
 """The read-only Django admin: off unless ADMIN_ENABLED; when on, staff see and change nothing."""
 
-from importlib import reload
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.urls import clear_url_caches
 from knox.models import AuthToken
 from rest_framework.authtoken.models import Token
 
-import config.urls
 from media.models import MediaChange
 from media.operators import token_issue
+from tests.support.api import ADMIN
 from tests.support.rows import add_change
-
-ADMIN = "/rear-diff/admin/"
-
-
-def serve_urls():
-    """Re-read config/urls.py, which mounts the admin only when ADMIN_ENABLED is set."""
-    reload(config.urls)
-    clear_url_caches()
-
-
-@pytest.fixture
-def admin_on(settings):
-    settings.ADMIN_ENABLED = True
-    serve_urls()
-    yield
-    settings.ADMIN_ENABLED = False
-    serve_urls()
 
 
 @pytest.fixture

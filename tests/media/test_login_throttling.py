@@ -12,8 +12,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from media.operators import operator_create
-from tests.media.test_admin import ADMIN, admin_on  # noqa: F401 (a fixture)
-from tests.support.api import log_in
+from tests.support.api import ADMIN, log_in
 
 PASSWORD = "a-long-operator-password"
 LIMIT = 3

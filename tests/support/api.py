@@ -21,6 +21,9 @@ from media.serializers import MediaSerializer
 
 # --- paths and requests -------------------------------------------------------------
 
+# The read-only admin, where ADMIN_ENABLED mounts it (the admin_on fixture).
+ADMIN = "/rear-diff/admin/"
+
 
 def item_path(hash_value: str) -> str:
     return reverse("media-detail", args=[hash_value])
