@@ -10,13 +10,15 @@ This is a validator, not a time to live.
 
 Entries live in a memory-bounded LRU per process (READ_CACHE_MB; 0 turns the
 cache off) and, when CACHE_URL names a shared cache (Redis), there too, for the
-other workers and replicas.
+other workers and replicas. A snapshot is the same for every database of a
+server, so each key names the database it was read from (database_identity).
 """
 
 import ctypes
 import functools
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -54,6 +56,38 @@ def shared_key(key: str) -> str:
 def content_etag(body: bytes) -> str:
     """A strong ETag of a rendered body: equal bodies, equal tags, whatever their snapshot."""
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+# Each physical connection's database identity (a pooled connection serves many requests).
+_identities: "weakref.WeakKeyDictionary[object, str]" = weakref.WeakKeyDictionary()
+_identities_lock = threading.Lock()
+DATABASE_IDENTITY_SQL = (
+    "SELECT pg_postmaster_start_time()::text, oid, datname "
+    "FROM pg_database WHERE datname = current_database()"
+)
+
+
+def database_identity() -> str:
+    """Which database this connection reads: its server's start time, its oid and name.
+
+    Two databases of one server (staging beside production, copies of one template,
+    equal layouts) differ by oid and name; two servers by their start time, which
+    a role may read without any grant. Not pg_control_system()'s system identifier:
+    a server restored from another's backup has the same, and a provider may revoke
+    the function. Read once per physical connection: a reconnection, maybe to
+    another server behind the same name, reads it again.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    with _identities_lock:
+        identity = _identities.get(raw)
+    if identity is None:
+        with connection.cursor() as cursor:
+            cursor.execute(DATABASE_IDENTITY_SQL)
+            identity = "/".join(str(value) for value in cursor.fetchone())
+        with _identities_lock:
+            _identities[raw] = identity
+    return identity
 
 
 def current_snapshot() -> str:
@@ -158,10 +192,17 @@ class Read:
 
 
 def cache_key(request) -> str:
-    """The normalised request: path, every parameter, the layout served, the media type."""
+    """The normalised request: the database, path, every parameter, the layout served, the
+    media type."""
     query = sorted(request.query_params.lists())
     return "|".join(
-        [request.path, repr(query), current_layout().fingerprint, request.accepted_media_type]
+        [
+            database_identity(),
+            request.path,
+            repr(query),
+            current_layout().fingerprint,
+            request.accepted_media_type,
+        ]
     )
 
 

@@ -61,6 +61,15 @@ def service_role(django_db_setup, django_db_blocker):
             admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
+LOG_IN_AND_COUNT_SESSIONS = (
+    "from django.contrib.auth import get_user_model\n"
+    "from django.contrib.sessions.models import Session\n"
+    "from django.test import Client\n"
+    "Client().force_login(get_user_model().objects.get(username='ops'))\n"
+    "print(Session.objects.count())\n"
+)
+
+
 def manage(environment, *arguments):
     done = run_python(["manage.py", *arguments], environment, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -105,6 +114,11 @@ def test_the_service_migrates_checks_and_serves_as_a_role_with_only_its_grants(
         changed = patch(server, target, key)
         assert changed["success"] is True
         assert changed["data"]["rejection_status"] == "override"
+
+    # Sessions are rows of the role's own schema: a login writes one, revoke deletes it.
+    shell = manage(environment, "shell", "--no-imports", "-c", LOG_IN_AND_COUNT_SESSIONS)
+    assert shell.strip() == "1"
+    assert manage(environment, "media_operator", "revoke", "ops").endswith("Sessions ended: 1.\n")
 
 
 def patch(server, target, key):

@@ -136,15 +136,18 @@ def run_together(key: str, work: Callable, threads: int) -> list:
 
 
 @contextmanager
-def scratch_database(suffix: str, *, generation: str | None = None) -> Iterator[str]:
+def scratch_database(
+    suffix: str, *, generation: str | None = None, template: str | None = None
+) -> Iterator[str]:
     """A database beside the test database, dropped after; with the pipeline's media
-    table of `generation` when one is named. Its name."""
+    table of `generation` when one is named, or a copy of the database `template`
+    (which nobody may be connected to). Its name."""
     from media.ddl import generation_sql
 
     name = f"{connection.settings_dict['NAME']}_{suffix}"
     with connect() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         try:
             if generation:
                 with connect(name) as pipeline:
