@@ -139,7 +139,8 @@ def write_errors(permission: str) -> dict:
         "was changed.",
         413: "The body is larger than MAX_BODY_BYTES.",
         415: "The body, even an empty one, is not declared application/json.",
-        429: "Too many writes by this user; see Retry-After.",
+        429: "Too many writes by this user, or failed token authentications from this "
+        "address; see Retry-After.",
         500: "The database failed; nothing was changed.",
         503: "Query timeout; nothing was changed.",
     }
@@ -198,7 +199,8 @@ READ_ERRORS = _errors(
     ErrorSerializer,
     {
         401: "Credentials are missing or invalid (only with READ_AUTH_REQUIRED).",
-        429: "Too many unauthenticated requests from this address.",
+        429: "Too many unauthenticated requests, or failed token authentications, from this "
+        "address; see Retry-After.",
         500: "The database failed.",
         503: "Query timeout: the database did not answer within DB_STATEMENT_TIMEOUT.",
     },

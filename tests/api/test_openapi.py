@@ -293,7 +293,11 @@ def test_patch_requires_a_token_or_a_session(schema):
             "If-Match no longer matches the row's version (its ETag's first part); nothing "
             "was changed.",
         ),
-        ("429", "Too many writes by this user; see Retry-After."),
+        (
+            "429",
+            "Too many writes by this user, or failed token authentications from this "
+            "address; see Retry-After.",
+        ),
     ],
 )
 def test_patch_documents_its_auth_precondition_and_throttle_responses(schema, status, description):
