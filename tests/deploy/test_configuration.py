@@ -142,6 +142,13 @@ def test_gunicorn_takes_its_settings_from_the_env_file(tmp_path):
     assert printed["forwarded_allow_ips"] == "['10.0.0.1']"
 
 
+def test_workers_are_not_recycled_by_default(tmp_path):
+    """A recycled worker starts with an empty read cache (README, Performance)."""
+    printed = gunicorn_config(tmp_path, "")
+
+    assert printed["max_requests"] == "0"
+
+
 def test_the_process_environment_wins_over_the_env_file(tmp_path):
     printed = gunicorn_config(tmp_path, "GUNICORN_WORKERS=3\n", GUNICORN_WORKERS="4")
 
