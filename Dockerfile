@@ -1,6 +1,8 @@
 # Production image: gunicorn, DEBUG off, non-root, only the main dependencies
 # and the Redis client (CACHE_URL=redis://... for throttle counters shared by
-# every worker and replica).
+# every replica). Without it the workers share their counters in SQLite files
+# under CACHE_DIR: /tmp is writable by the non-root user (mount an emptyDir
+# there with a read-only root filesystem).
 # The same commands run in tests/deploy/test_production_server.py (collectstatic,
 # gunicorn with config/gunicorn.py, the health probe).
 
@@ -18,7 +20,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/app/.venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=config.settings \
-    STATIC_ROOT=/app/staticfiles
+    STATIC_ROOT=/app/staticfiles \
+    CACHE_DIR=/tmp/rear-diff-cache
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin app
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv

@@ -222,7 +222,7 @@ LOGOUT_REDIRECT_URL = "/rear-diff/"
 # after LOGIN_FAILURE_LIMIT failures from one address, or for one username, every
 # login from that address or for that username answers 429 with Retry-After for
 # LOGIN_LOCKOUT_MINUTES (each new attempt starts the wait again), the right
-# password too, without hashing it. Counted in the default cache (CACHE_URL), per
+# password too, without hashing it. Counted in the default cache (below), per
 # client address as the throttles count it (TRUSTED_PROXIES).
 # https://django-axes.readthedocs.io/en/latest/4_configuration.html
 AUTHENTICATION_BACKENDS = [
@@ -236,9 +236,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_CLIENT_IP_CALLABLE = "media.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "media.exceptions.login_locked_out"
-# axes.W001 says a per-process cache (locmem, file) counts each process apart: so it
-# does for every throttle here, and the README asks a deployment of several workers
-# or replicas for a shared CACHE_URL. The warning repeats that, for the default.
+# axes.W001 says a per-process cache (CACHE_URL=locmemcache://) counts each process
+# apart: so it does for every throttle then, as the README says where it offers that
+# choice. The default (files under CACHE_DIR) and Redis are shared.
 SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
 # APPS
@@ -363,7 +363,7 @@ REST_FRAMEWORK = {
         "media.permissions.MediaAccess",
         "media.permissions.TrustedOrigin",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["media.throttling.AnonymousRateThrottle"],
     "NUM_PROXIES": TRUSTED_PROXIES,
     # An empty rate turns that throttle off (the benchmark does).
     "DEFAULT_THROTTLE_RATES": {
@@ -374,10 +374,24 @@ REST_FRAMEWORK = {
     },
 }
 
-# Throttle counters: per process unless a shared cache is configured
-# (redis://...: every worker and replica counts together).
+# Throttle counters. With CACHE_URL=redis://... every worker and replica counts
+# together. Without it they live in SQLite files under CACHE_DIR, which every
+# worker process of the machine shares, so a rate holds for the machine, not
+# for each worker (diskcache's Django backend; media/throttling.py leases
+# requests from it in chunks, README Performance says why). SafeDisk reads back
+# only standard-library types: nothing written into the folder can run code.
 # https://docs.djangoproject.com/en/5.2/topics/cache/#redis
-_cache = env.cache("CACHE_URL", default="locmemcache://")
+# https://diskcache-community.readthedocs.io/en/latest/djangocache.html
+if "CACHE_URL" in env:
+    _cache = env.cache("CACHE_URL")
+else:
+    _cache = {
+        "BACKEND": "diskcache_community.DjangoCache",
+        "LOCATION": env.str("CACHE_DIR", default=str(LOCAL_STATE_DIR / "cache")),
+        "DISK": "diskcache_community.SafeDisk",
+        # How long a process waits for another's write to the same counter.
+        "DATABASE_TIMEOUT": 0.1,
+    }
 # django-environ lower-cases every query option of a redis:// URL, these too,
 # but Django's cache reads them only in upper case: `?key_prefix=` would be lost.
 for _option in ("KEY_PREFIX", "VERSION", "KEY_FUNCTION"):

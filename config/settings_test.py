@@ -7,7 +7,10 @@ needs instead of in the environment. Tests of the deployment settings run
 config.settings itself in a subprocess with an environment of their own.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # What a deployment must name, so that the settings below import; the values a
 # test environment sets itself win.
@@ -20,3 +23,9 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# The default cache's files (throttle counters) in a folder of this test process's
+# own: pytest-xdist's workers and their tests would otherwise share counters.
+if CACHES["default"]["BACKEND"] == "diskcache_community.DjangoCache":  # noqa: F405
+    CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="rear-diff-test-cache-")  # noqa: F405
+    atexit.register(shutil.rmtree, CACHES["default"]["LOCATION"], ignore_errors=True)  # noqa: F405

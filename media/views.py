@@ -19,7 +19,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from media.actions import ACTIONS, MAX_BATCH
@@ -61,7 +60,7 @@ from media.services import (
     media_set_pipeline_state,
     media_set_rejection_status,
 )
-from media.throttling import WriteRateThrottle
+from media.throttling import AnonymousRateThrottle, WriteRateThrottle
 
 HASH_PARAMETER = OpenApiParameter(
     "hash",
@@ -123,7 +122,7 @@ WRITE = {
     "error_shape": ErrorShape.COMMAND,
     "filterset_class": None,
     "pagination_class": None,
-    "throttle_classes": [AnonRateThrottle, WriteRateThrottle],
+    "throttle_classes": [AnonymousRateThrottle, WriteRateThrottle],
     "write_permission": CHANGE_PIPELINE_STATUS,
 }
 
@@ -356,7 +355,7 @@ class MediaViewSet(viewsets.GenericViewSet):
         error_shape=ErrorShape.COMMAND,
         filterset_class=None,
         pagination_class=None,
-        throttle_classes=[AnonRateThrottle, WriteRateThrottle],
+        throttle_classes=[AnonymousRateThrottle, WriteRateThrottle],
     )
     def rejection_status(self, request, hash=None):
         """Set `rejection_status` of one row; the body repeats the path's hash.

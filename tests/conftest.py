@@ -22,6 +22,7 @@ from media.ddl import create_media_table
 from media.generate import generate_record
 from media.layout import current_layout, live_layout, refresh_layout
 from media.operators import operator_create, token_issue
+from media.throttling import CountingThrottle
 from tests.spec import GENERATIONS_UNDER_TEST, SAMPLE_ROW
 from tests.support.api import fetch_schema, token_client
 from tests.support.database import unreachable
@@ -194,12 +195,15 @@ def redis_cache_url():
 
 @pytest.fixture(autouse=True)
 def clear_throttles():
-    """Every test starts and ends with empty throttle counters (the default cache).
+    """Every test starts and ends with empty throttle counters (the default cache) and no
+    process-local lease of them.
 
     The anonymous rate counts every unauthenticated request of the test run
     from 127.0.0.1; no test may be throttled by the ones before it, whatever
     their order, nor leave its count to the ones after it.
     """
     cache.clear()
+    CountingThrottle.leases.clear()
     yield
     cache.clear()
+    CountingThrottle.leases.clear()

@@ -1,12 +1,16 @@
-"""Throttle counters across processes: per process by default, shared through Redis.
+"""Throttle counters across processes: shared by the machine's workers by default, by
+every replica through Redis, per process only with an explicit locmem cache.
 
 Two production servers of one worker each stand for two workers (or two
 replicas): requests alternate between them, so which process answers is
 certain, not left to how the kernel hands connections to a server's workers.
-The Redis runs on 127.0.0.1:6379 (`CACHE_URL=redis://...`); without one
-answering there, the Redis test is skipped, saying so.
+Two servers that name one CACHE_DIR are two workers of one machine (gunicorn's
+workers share the folder the same way). The Redis runs on 127.0.0.1:6379
+(`CACHE_URL=redis://...`); without one answering there, the Redis test is
+skipped, saying so.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import pytest
@@ -19,13 +23,12 @@ RATE = 3
 LIST = reverse("media-list")
 
 
-def statuses_alternating(cache_url, requests, log_dir):
-    """Anonymous reads from one client, sent in turn to two one-worker servers."""
-    environment = {
-        "GUNICORN_WORKERS": "1",
-        "THROTTLE_ANON_RATE": f"{RATE}/min",
-        "CACHE_URL": cache_url,
-    }
+def statuses_alternating(cache, requests, log_dir):
+    """Anonymous reads from one client, sent in turn to two one-worker servers.
+
+    cache: the servers' CACHE_URL or CACHE_DIR, as {name: value}.
+    """
+    environment = {"GUNICORN_WORKERS": "1", "THROTTLE_ANON_RATE": f"{RATE}/min", **cache}
     with ExitStack() as stack:
         servers = [
             stack.enter_context(
@@ -39,14 +42,33 @@ def statuses_alternating(cache_url, requests, log_dir):
 def test_two_gunicorn_workers_with_redis_share_one_anonymous_limit(
     django_db_setup, redis_cache_url, tmp_path
 ):
-    statuses = statuses_alternating(redis_cache_url, 2 * RATE, tmp_path)
+    statuses = statuses_alternating({"CACHE_URL": redis_cache_url}, 2 * RATE, tmp_path)
 
     assert statuses == [200] * RATE + [429] * RATE
 
 
-def test_with_the_default_cache_each_worker_counts_alone(django_db_setup, tmp_path):
-    """Why a deployment with several workers or replicas needs Redis: the limit multiplies."""
-    statuses = statuses_alternating("locmemcache://", 2 * RATE + 2, tmp_path)
+def test_two_gunicorn_workers_without_redis_share_one_anonymous_limit(django_db_setup, tmp_path):
+    statuses = statuses_alternating({"CACHE_DIR": str(tmp_path / "cache")}, 2 * RATE, tmp_path)
+
+    assert statuses == [200] * RATE + [429] * RATE
+
+
+def test_the_workers_of_one_server_let_exactly_the_rate_through_at_once(django_db_setup, tmp_path):
+    """Concurrent requests on new connections, spread over two workers: each counter
+    update is atomic, so not one request over the rate gets through."""
+    environment = server_environment(GUNICORN_WORKERS="2", THROTTLE_ANON_RATE=f"{RATE}/min")
+    with (
+        ProductionServer(environment, log=tmp_path / "gunicorn") as server,
+        ThreadPoolExecutor(4 * RATE) as pool,
+    ):
+        statuses = list(pool.map(lambda _: server.get(LIST)[0], range(4 * RATE)))
+
+    assert sorted(statuses) == [200] * RATE + [429] * (3 * RATE)
+
+
+def test_with_a_locmem_cache_each_worker_counts_alone(django_db_setup, tmp_path):
+    """What CACHE_URL=locmemcache:// gives: the limit multiplies by the processes."""
+    statuses = statuses_alternating({"CACHE_URL": "locmemcache://"}, 2 * RATE + 2, tmp_path)
 
     assert statuses == [200] * (2 * RATE) + [429, 429]
 

@@ -10,6 +10,7 @@ same through gunicorn is in tests/deploy/test_hostile_clients.py.
 
 import json
 import secrets
+import sqlite3
 
 import pytest
 from django.core.cache import cache
@@ -131,6 +132,54 @@ def test_anonymous_reads_beyond_the_rate_answer_429_in_the_read_shape(
 
     assert response.status_code == 429
     assert response.json() == {"error": "Too many requests", "details": throttled_message(response)}
+
+
+def test_the_previous_minute_still_counts_by_how_much_of_it_the_last_minute_covers(
+    api_client, sample_media, monkeypatch
+):
+    """A sliding window: a burst at the end of one minute holds the start of the next."""
+    clock = [60 * 1_000_000 + 50.0]  # 10 s before a minute's end
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: clock[0])
+    for _ in range(ANON_READS):
+        assert api_client.get(reverse("media-list")).status_code == 200
+    clock[0] += 20  # 10 s into the next minute: 5/6 of the previous one still counts
+
+    refused = api_client.get(reverse("media-list"))
+    clock[0] += 30  # 40 s in: 1/3 of it, 4/3 requests, room for 2
+    later = [api_client.get(reverse("media-list")).status_code for _ in range(3)]
+
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "5"  # 4 x (1 - 15/60) + 1 <= 4 from 15 s in
+    assert later == [200, 200, 429]
+
+
+def test_a_client_far_from_its_limit_is_counted_in_leases_of_requests(
+    api_client, sample_media, monkeypatch
+):
+    """One shared write lets a process serve 1/32 of what the client has left."""
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "640/min"})
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 60 * 1_000_000 + 1.0)
+    counter = "throttle_anon_127.0.0.1:1000000"
+
+    api_client.get(reverse("media-list"))
+    first = cache.get(counter)
+    for _ in range(19):
+        api_client.get(reverse("media-list"))
+    after_twenty = cache.get(counter)
+    api_client.get(reverse("media-list"))
+
+    assert (first, after_twenty, cache.get(counter)) == (20, 20, 20 + 620 // 32)
+
+
+def test_a_counter_the_cache_cannot_update_lets_the_request_through(
+    api_client, sample_media, monkeypatch
+):
+    def failing(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(cache, "incr", failing)
+
+    assert api_client.get(reverse("media-list")).status_code == 200
 
 
 def test_authenticated_reads_are_not_held_to_the_anonymous_rate(reader_client, sample_media):

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -159,6 +160,13 @@ class ProductionServer:
         }
         self.log = log
         self.process: subprocess.Popen | None = None
+        # Without CACHE_URL or CACHE_DIR, the throttle counters of this server's
+        # workers live in a folder of its own, as in a container's /tmp: servers
+        # of tests that run at once must not count each other's requests.
+        self.cache_dir = None
+        if not {"CACHE_URL", "CACHE_DIR"} & environment.keys():
+            self.cache_dir = tempfile.TemporaryDirectory(prefix="rear-diff-cache-")
+            self.environment["CACHE_DIR"] = self.cache_dir.name
 
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -220,14 +228,15 @@ class ProductionServer:
             return []
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.cache_dir is not None:
+            self.cache_dir.cleanup()
 
     def __enter__(self) -> "ProductionServer":
         return self.start()
