@@ -82,11 +82,13 @@ schema: install
 	@echo "wrote openapi.json"
 
 # Service vs the SQL floor on G0 and G2 at 10,000, 200,000 and 1,000,000 rows, the read
-# cache's repeat cases (tests/bench/run.py), one 1,000-row bulk (tests/bench/bulk.py) and
-# the read cache's memory (tests/bench/cache_memory.py).
+# cache's repeat cases (tests/bench/run.py), the cold pages against the earlier service
+# (tests/bench/cold.py), one 1,000-row bulk (tests/bench/bulk.py) and the read cache's
+# memory (tests/bench/cache_memory.py).
 # BENCH_TABLES, BENCH_ROWS, BENCH_SECONDS, BENCH_CASES override.
 bench: install wrk
 	$(VENV)/bin/python -m tests.bench.run
+	$(VENV)/bin/python -m tests.bench.cold
 	$(VENV)/bin/python -m tests.bench.bulk
 	$(VENV)/bin/python -m tests.bench.cache_memory
 

@@ -27,7 +27,7 @@ from media.pagination import Page, page_of, validated
 # the keys of the page (`position` their place), each row's served keys as a
 # record (its column names are the item's keys, in order), atp.training joined
 # for the keys that live there. One text value reaches Python, not 32 values a
-# row: this took a 1,000-row page from ~40 to ~8 ms of Python (README, Performance).
+# row: this took a 1,000-row page from ~40 to ~10 ms of Python (README, Performance).
 ITEMS_SQL = """
 SELECT '[' || coalesce(string_agg(row_to_json(item)::text, ',' ORDER BY page.position), '') || ']'
 FROM unnest(%s::{hash_type}[]) WITH ORDINALITY AS page(hash, position)
