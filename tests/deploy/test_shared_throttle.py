@@ -89,3 +89,24 @@ def test_a_key_prefix_in_cache_url_reaches_djangos_cache(cache_url, key_prefix):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == key_prefix
+
+
+@pytest.mark.parametrize(
+    ("cache", "backend", "shared"),
+    [
+        ({}, "diskcache_community.DjangoCache", False),
+        ({"CACHE_URL": REDIS}, "django.core.cache.backends.redis.RedisCache", True),
+    ],
+    ids=["default", "redis"],
+)
+def test_the_read_cache_is_shared_through_redis_only(cache, backend, shared):
+    """The default cache's files hold throttle counters, not the read cache's pages."""
+    show = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'], settings.READ_CACHE_SHARED)"
+    )
+
+    result = run_python(["-c", show], deployment_environment(**cache))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [backend, str(shared)]
