@@ -89,7 +89,11 @@ def media_list(*, query: Mapping, layout: TableLayout) -> Page:
         queryset = filterset.qs
         total = queryset.count()
         # The page sorts keys only, then reads its rows by key (a deferred join).
-        hashes = list(queryset.values_list("hash", flat=True)[offset : offset + limit])
+        hashes = (
+            list(queryset.values_list("hash", flat=True)[offset : offset + limit])
+            if offset < total
+            else []
+        )
         items = _items_json(hashes, layout) if hashes else "[]"
     return Page(items=items, total=total, limit=limit, offset=offset, snapshot=snapshot)
 
