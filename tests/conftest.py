@@ -25,7 +25,7 @@ from media.operators import operator_create, token_issue
 from media.throttling import CountingThrottle
 from tests.spec import GENERATIONS_UNDER_TEST, SAMPLE_ROW
 from tests.support.api import fetch_schema, token_client
-from tests.support.database import unreachable
+from tests.support.database import LOCAL_REDIS, unreachable
 from tests.support.rows import LONG_AGO, insert_media
 
 
@@ -168,9 +168,6 @@ def admin_on(settings):
     settings.ADMIN_ENABLED = False
     reload(config.urls)
     clear_url_caches()
-
-
-LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from contextlib import ExitStack
 import pytest
 from django.urls import reverse
 
-from tests.support.database import deployment_environment, server_environment
+from tests.support.database import LOCAL_REDIS, deployment_environment, server_environment
 from tests.support.server import ProductionServer, run_python
 
 RATE = 3
@@ -95,7 +95,7 @@ def test_a_key_prefix_in_cache_url_reaches_djangos_cache(cache_url, key_prefix):
     ("cache", "backend", "shared"),
     [
         ({}, "diskcache_community.DjangoCache", False),
-        ({"CACHE_URL": REDIS}, "django.core.cache.backends.redis.RedisCache", True),
+        ({"CACHE_URL": LOCAL_REDIS}, "django.core.cache.backends.redis.RedisCache", True),
     ],
     ids=["default", "redis"],
 )

@@ -23,6 +23,9 @@ from tests.support.api import token_client
 from tests.support.rows import LONG_AGO, insert_media
 from tests.support.server import production_environment
 
+# The Redis of these machines (shared throttle counters and read-cache entries).
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
 
 def database_settings() -> dict:
     """HOST, PORT, USER, PASSWORD, NAME of the database this run's connection uses.
