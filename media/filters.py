@@ -7,12 +7,14 @@ columns, and a filter on a column the table lacks is refused by name.
 https://django-filter.readthedocs.io/en/stable/guide/usage.html
 """
 
-from datetime import UTC
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django_filters import rest_framework as filters
-from django_filters.fields import BaseCSVField, ChoiceField, IsoDateTimeField
+from django_filters.fields import BaseCSVField, ChoiceField
 from drf_spectacular.utils import extend_schema_field
 
 from media.actions import HISTORY_ACTIONS
@@ -26,7 +28,7 @@ from media.models import (
     PipelineStatus,
     RejectionStatus,
 )
-from media.pagination import PageForm, StrictQueryForm
+from media.pagination import GivenValue, PageForm, StrictQueryForm
 
 DEFAULT_SORT_BY = "created_at"
 # What sort_by may name on some generation of the table: the schema's enum.
@@ -42,12 +44,13 @@ def one_of(values) -> str:
     return "Select a valid choice. %(value)s is not one of: " + ", ".join(values) + "."
 
 
-class StrictBooleanField(forms.Field):
+class StrictBooleanField(GivenValue, forms.Field):
     """Only `true` or `false`: django-filter's BooleanWidget ignores anything else."""
 
     default_error_messages = {"invalid": "Must be true or false."}
 
     def to_python(self, value):
+        value = super().to_python(value)
         if value in self.empty_values:
             return None
         normalized = str(value).strip().lower()
@@ -66,7 +69,7 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
-class HashFormField(forms.RegexField):
+class HashFormField(GivenValue, forms.RegexField):
     default_error_messages = {"invalid": "Must be 40 hexadecimal characters."}
 
     def __init__(self, **kwargs):
@@ -80,18 +83,70 @@ class HashFilter(filters.CharFilter):
     field_class = HashFormField
 
 
-class UtcDateTimeField(IsoDateTimeField):
-    """An ISO 8601 time, in UTC: PostgreSQL refuses offsets beyond 15:59 that Python takes."""
+# RFC 3339's date-time, what OpenAPI's `format: date-time` means: a full date, T, a time
+# with seconds (a fraction optional) and a zone, Z or +hh:mm. T and Z may be lower case
+# (RFC 3339, section 5.6). ASCII digits only: Python's \d also takes other scripts' digits.
+RFC3339_DATE_TIME = re.compile(
+    r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[Tt]"
+    r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})(?:\.(?P<fraction>[0-9]+))?"
+    r"(?:[Zz]|(?P<sign>[+-])(?P<offset_hour>[0-9]{2}):(?P<offset_minute>[0-9]{2}))"
+)
+MICROSECOND = Decimal("0.000001")
+# The Gregorian calendar repeats every 400 years, leap days included.
+GREGORIAN_CYCLE = 400
+EARLIEST, LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
-    default_error_messages = {
-        "invalid": "Enter an ISO 8601 date and time, e.g. 2025-05-07T20:33:57Z."
-    }
+
+def parse_rfc3339(text: str) -> datetime:
+    """An RFC 3339 date-time as an aware datetime in UTC; ValueError for anything else.
+
+    As PostgreSQL reads them: a leap second (`:60`) is the next minute's first, and
+    digits past the microsecond round. An instant before year 1 or after 9999 once
+    in UTC (`0001-01-01T00:00:00+05:00`), which Python cannot hold and no row read
+    through it can have, becomes the first or last one it can.
+    """
+    match = RFC3339_DATE_TIME.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not an RFC 3339 date-time: {text!r}")
+    year, month, day, hour, minute, second = (
+        int(match[name]) for name in ("year", "month", "day", "hour", "minute", "second")
+    )
+    offset_hours, offset_minutes = int(match["offset_hour"] or 0), int(match["offset_minute"] or 0)
+    if hour > 23 or minute > 59 or second > 60 or offset_hours > 23 or offset_minutes > 59:
+        raise ValueError(f"not an RFC 3339 date-time: {text!r}")
+    # Year 0 (1 BC) is a leap year like 400: build it 400 years on, move it back at the end.
+    shifted = GREGORIAN_CYCLE if year == 0 else 0
+    leap = second == 60
+    moment = datetime(year + shifted, month, day, hour, minute, second - leap, tzinfo=UTC)
+    fraction = Decimal(f"0.{match['fraction'] or 0}").quantize(MICROSECOND)
+    offset = timedelta(hours=offset_hours, minutes=offset_minutes)
+    try:
+        moment += timedelta(seconds=leap, microseconds=int(fraction / MICROSECOND))
+        moment -= -offset if match["sign"] == "-" else offset
+    except OverflowError:
+        return EARLIEST if year < 5000 else LATEST
+    if shifted:
+        if moment.year - shifted < 1:
+            return EARLIEST
+        moment = moment.replace(year=moment.year - shifted)
+    return moment
+
+
+class UtcDateTimeField(forms.Field):
+    """An RFC 3339 date-time, read in UTC (PostgreSQL refuses offsets beyond 15:59).
+
+    Nothing looser: not a date alone, not a time without its zone or seconds,
+    not a space for the T, and not an empty value (`?updated_before=`).
+    """
+
+    default_error_messages = {"invalid": "Enter an RFC 3339 date-time, e.g. 2025-05-07T20:33:57Z."}
 
     def to_python(self, value):
-        parsed = super().to_python(value)
+        if value is None:  # the parameter is absent
+            return None
         try:
-            return None if parsed is None else parsed.astimezone(UTC)
-        except OverflowError as exc:  # out of Python's years once in UTC
+            return parse_rfc3339(value)
+        except ValueError as exc:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
 
@@ -144,7 +199,7 @@ class SoftDeleteFilter(StrictBooleanFilter):
         return qs.visible(layout=self.parent.layout, include_deleted=bool(value))
 
 
-class SortField(forms.ChoiceField):
+class SortField(GivenValue, forms.ChoiceField):
     """`sort_by`: the live table's scalar columns; other keys are refused with the reason."""
 
     def __init__(self, *, unsortable: dict[str, str] | None = None, **kwargs):
@@ -172,7 +227,23 @@ class SortFilter(filters.ChoiceFilter):
         return qs.order_by(f"{sign}{value or DEFAULT_SORT_BY}", f"{sign}hash")
 
 
-class SortOrderFilter(filters.ChoiceFilter):
+class QueryChoiceField(GivenValue, ChoiceField):
+    pass
+
+
+class QueryChoiceFilter(filters.ChoiceFilter):
+    field_class = QueryChoiceField
+
+
+class QueryUUIDField(GivenValue, forms.UUIDField):
+    pass
+
+
+class QueryUUIDFilter(filters.UUIDFilter):
+    field_class = QueryUUIDField
+
+
+class SortOrderFilter(QueryChoiceFilter):
     """`sort_order`: validated here, applied by SortFilter together with `sort_by`."""
 
     def filter(self, qs, value):
@@ -214,9 +285,16 @@ class ItemQueryForm(StrictQueryForm):
     include_deleted = StrictBooleanField(required=False, help_text=INCLUDE_DELETED_HELP)
 
 
+# What every date-time parameter says of its values: the format, and that empty is refused.
+DATE_TIME_HELP = (
+    "An RFC 3339 date-time (e.g. 2025-05-07T20:33:57Z or 2025-05-07T22:33:57.5+02:00); "
+    "anything else, the empty value included, answers 400."
+)
+
+
 def _range_help(column: str, side: str) -> str:
     bound = "at or after" if side == "after" else "before"
-    return f"Rows whose {column} is {bound} this ISO 8601 time (e.g. 2025-05-07T20:33:57Z)."
+    return f"Rows whose {column} is {bound} this time. {DATE_TIME_HELP}"
 
 
 class MediaFilter(LiveTableFilterSet):
@@ -323,7 +401,7 @@ class MediaChangeFilter(PagedFilterSet):
             "description": "The row's info-hash (40 hex digits, any case).",
         }
     )(HashFilter(field_name="media_hash"))
-    action = filters.ChoiceFilter(
+    action = QueryChoiceFilter(
         choices=[(name, name) for name in HISTORY_ACTIONS],
         error_messages={"invalid_choice": one_of(HISTORY_ACTIONS)},
         help_text="`rejection-status` (the PATCH), `pipeline` (the console's route) or an "
@@ -332,14 +410,16 @@ class MediaChangeFilter(PagedFilterSet):
     changed_by = extend_schema_field(
         {"type": "string", "maxLength": 150, "description": "The username (or `anonymous`)."}
     )(filters.CharFilter(field_name="changed_by_name", max_length=150))
-    batch_id = filters.UUIDFilter(help_text="The batch id a bulk request answered.")
+    batch_id = QueryUUIDFilter(help_text="The batch id a bulk request answered.")
     since = UtcDateTimeFilter(
         field_name="changed_at",
         lookup_expr="gte",
-        help_text="Writes at or after this ISO 8601 time.",
+        help_text=f"Writes at or after this time. {DATE_TIME_HELP}",
     )
     until = UtcDateTimeFilter(
-        field_name="changed_at", lookup_expr="lt", help_text="Writes before this ISO 8601 time."
+        field_name="changed_at",
+        lookup_expr="lt",
+        help_text=f"Writes before this time. {DATE_TIME_HELP}",
     )
 
     class Meta:

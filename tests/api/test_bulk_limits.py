@@ -9,6 +9,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from media.models import Media
 from media.operators import token_issue
+from tests.support.api import BAD_TIME
 from tests.support.database import committed_media, run_together
 from tests.support.operators import PARSED, assert_refused, bulk, history, row_in, state
 from tests.support.rows import unchanged
@@ -98,9 +99,21 @@ def test_a_bad_filter_answers_400_naming_its_parameter_under_filter(operator_cli
     assert response.status_code == 400
     details = response.json()["details"]["filter"]
     assert set(details) == {"pipeline_status", "created_after"}
-    assert details["created_after"] == [
-        "Enter an ISO 8601 date and time, e.g. 2025-05-07T20:33:57Z."
-    ]
+    assert details["created_after"] == [BAD_TIME]
+    assert state(row.hash)["pipeline_status"] == "parsed"
+
+
+def test_an_empty_filter_value_answers_400_naming_it(operator_client, make_media):
+    """As `?updated_before=` does on the list: an empty time is not an absent filter."""
+    row = row_in(make_media, **PARSED)
+
+    response = bulk(
+        operator_client,
+        {"action": "re-ingest", "filter": {"updated_before": ""}, "expected_count": 1},
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["details"]["filter"]) == ["updated_before"]
     assert state(row.hash)["pipeline_status"] == "parsed"
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from media.models import MediaChange
-from tests.support.api import history_path, served_time, status_path
+from tests.support.api import BAD_TIME, EMPTY_VALUE, history_path, served_time, status_path
 from tests.support.operators import PARSED, act, bulk, history, row_in, transaction_now
 from tests.support.rows import LONG_AGO, add_change, fetch_row
 
@@ -161,10 +161,12 @@ def test_the_history_pages_like_the_list_keeping_its_filters(reader_client, writ
             },
         ),
         ("batch_id=not-a-uuid", {"batch_id": ["Enter a valid UUID."]}),
-        (
-            "since=last+week",
-            {"since": ["Enter an ISO 8601 date and time, e.g. 2025-05-07T20:33:57Z."]},
-        ),
+        ("since=last+week", {"since": [BAD_TIME]}),
+        ("until=", {"until": [BAD_TIME]}),
+        ("until=2025-05-07", {"until": [BAD_TIME]}),
+        ("batch_id=", {"batch_id": [EMPTY_VALUE]}),
+        ("action=", {"action": [EMPTY_VALUE]}),
+        ("hash=", {"hash": [EMPTY_VALUE]}),
         ("hash=abc", {"hash": ["Must be 40 hexadecimal characters."]}),
         ("limit=0", {"limit": ["Must be an integer from 1 to 1000."]}),
         ("action=reject&action=delete", {"action": ["Give action at most once."]}),

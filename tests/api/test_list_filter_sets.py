@@ -1,4 +1,4 @@
-"""The list's new filters: comma-separated enum sets, created_*/updated_* ranges (ISO 8601)."""
+"""The list's new filters: comma-separated enum sets, created_*/updated_* ranges (RFC 3339)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 
 from tests.spec import pipeline_statuses
+from tests.support.api import BAD_TIME
 
 LIST_URL = reverse("media-list")
 T0 = datetime(2025, 5, 7, 20, 33, 57, 738163, tzinfo=UTC)
-TIME_MESSAGE = "Enter an ISO 8601 date and time, e.g. 2025-05-07T20:33:57Z."
+TIME_PARAMETERS = ["created_after", "created_before", "updated_after", "updated_before"]
 
 
 def listed(api_client, **params):
@@ -122,16 +123,47 @@ def test_a_time_in_any_offset_means_the_same_instant(api_client, dated):
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
+    ("value", "then"),
     [
-        ("created_after", "yesterday"),
-        ("created_before", "2025-13-01T00:00:00Z"),
-        ("updated_after", "0001-01-01T00:00:00+05:00"),
-        ("updated_before", "9999-12-31T23:00:00-05:00"),
+        ("2025-05-07t22:33:57.738163z", 2),  # T and Z may be lower case (RFC 3339, 5.6)
+        ("2025-05-07T21:33:57.73816351Z", 2),  # digits past the microsecond round
+        ("2025-05-07T21:59:60Z", 2),  # a leap second: the next minute's first
+        ("2025-05-07T21:59:59.999999+23:59", 0),
+        ("0001-01-01T00:00:00+05:00", 0),  # before year 1 in UTC: the earliest instant
+        ("9999-12-31T23:00:00-05:00", 5),  # after 9999 in UTC: the latest
     ],
 )
-def test_a_bad_time_answers_400_naming_the_parameter(api_client, db, media_table, name, value):
+def test_every_rfc_3339_date_time_is_taken(api_client, dated, value, then):
+    body = listed(api_client, created_after=value)
+
+    assert hashes(body) == {row.hash for row in dated[then:]}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "yesterday",
+        "2025-05-07",
+        "2025-05-07T20:33:57",
+        "2025-05-07 20:33:57Z",
+        "2025-05-07T20:33Z",
+        "20250507T203357Z",
+        "2025-05-07T20:33:57+0200",
+        "2025-05-07T20:33:57+24:00",
+        "2025-13-01T00:00:00Z",
+        "2025-02-29T00:00:00Z",
+        "2025-05-07T24:00:00Z",
+        "\uff12\uff10\uff12\uff15-05-07T20:33:57Z",  # digits, but not ASCII ones
+    ],
+)
+@pytest.mark.parametrize("name", TIME_PARAMETERS)
+def test_anything_but_an_rfc_3339_date_time_answers_400_naming_the_parameter(
+    api_client, db, name, value
+):
+    """Empty included: `?updated_before=` asks for something; dropping it would answer another
+    question."""
     response = api_client.get(LIST_URL, {name: value})
 
     assert response.status_code == 400
-    assert response.json() == {"error": "Invalid request", "details": {name: [TIME_MESSAGE]}}
+    assert response.json() == {"error": "Invalid request", "details": {name: [BAD_TIME]}}

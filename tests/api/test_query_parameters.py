@@ -11,7 +11,16 @@ import pytest
 from django.urls import reverse
 
 from tests.spec import SAMPLE_HASH, SORT_ORDERS, media_types
-from tests.support.api import BAD_LIMIT, BAD_OFFSET, NOT_HEX, history_path, invalid_query, one_of
+from tests.support.api import (
+    BAD_LIMIT,
+    BAD_OFFSET,
+    EMPTY_VALUE,
+    NOT_HEX,
+    history_path,
+    invalid_query,
+    item_path,
+    one_of,
+)
 
 # A valid value for every query parameter of the list.
 VALID_LIST_PARAMETERS = {
@@ -156,6 +165,43 @@ def test_repeated_history_limit_answers_400_naming_it(reader_client, sample_medi
 
     assert response.status_code == 400
     assert response.json() == invalid_query(limit=given_twice("limit"))
+
+
+# --- a parameter given empty ------------------------------------------------------------
+# `?limit=` asks for something: where the parameter's type has no empty value, it is a bad
+# value (400), not an absent parameter. Date-times are refused with their format's message.
+
+
+@pytest.mark.parametrize(
+    "name", ["error_status", "hash", "include_deleted", "sort_by", "sort_order", "limit", "offset"]
+)
+def test_an_empty_list_parameter_without_an_empty_value_answers_400_naming_it(api_client, db, name):
+    response = api_client.get(list_query(f"{name}="))
+
+    assert response.status_code == 400
+    assert response.json() == invalid_query(**{name: EMPTY_VALUE})
+
+
+@pytest.mark.parametrize("name", ["media_title", "imdb_id", "media_type", "pipeline_status"])
+def test_empty_free_text_or_an_empty_set_is_a_value_that_filters_nothing_out(
+    api_client, sample_media, name
+):
+    response = api_client.get(list_query(f"{name}="))
+
+    assert response.status_code == 200
+    assert response.json()["pagination"]["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "path", [history_path(SAMPLE_HASH) + "?limit=", item_path(SAMPLE_HASH) + "?include_deleted="]
+)
+def test_an_empty_parameter_of_the_item_or_its_history_answers_400(api_client, sample_media, path):
+    name = path.rsplit("?", 1)[1].rstrip("=")
+
+    response = api_client.get(path)
+
+    assert response.status_code == 400
+    assert response.json() == invalid_query(**{name: EMPTY_VALUE})
 
 
 # --- every bad parameter in one answer -----------------------------------------------

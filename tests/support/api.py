@@ -155,6 +155,9 @@ NOT_HEX = "Must be 40 hexadecimal characters."
 BAD_LIMIT = "Must be an integer from 1 to 1000."
 BAD_OFFSET = "Must be an integer >= 0."
 BAD_BOOLEAN = "Must be true or false."
+BAD_TIME = "Enter an RFC 3339 date-time, e.g. 2025-05-07T20:33:57Z."
+# A parameter given with nothing after `=`, where its type has no empty value.
+EMPTY_VALUE = "Give a value, or leave the parameter out."
 HASH_MISMATCH = {
     "success": False,
     "error": "Hash mismatch",
