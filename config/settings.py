@@ -422,6 +422,15 @@ SPECTACULAR_SETTINGS = {
     # The one PATCH is a command with required fields, not a partial update.
     "COMPONENT_SPLIT_PATCH": False,
     "PREPROCESSING_HOOKS": ["media.openapi.contract_paths"],
+    # The enums and the item's keys as the live table has them (after drf-spectacular's
+    # own hook names the enums).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "media.openapi.live_table",
+    ],
+    # Each label is its own description: a list "* `movie` - Movie" beside every enum
+    # would only repeat it.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -5,11 +5,9 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import (
-    SpectacularJSONAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerView,
-)
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+
+from media.views import LiveSchemaView
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (the browsable API).
@@ -22,7 +20,7 @@ urlpatterns = [
     path("rear-diff/", include("media.urls")),
     # Login/logout for the browsable API (session authentication).
     path("rear-diff/api-auth/", include("rest_framework.urls")),
-    re_path(r"^rear-diff/openapi\.json$", SpectacularJSONAPIView.as_view(), name="schema"),
+    re_path(r"^rear-diff/openapi\.json$", LiveSchemaView.as_view(), name="schema"),
     re_path(r"^rear-diff/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(
         r"^rear-diff/redoc/?$",

@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
+from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import UnsupportedMediaType
@@ -33,6 +34,7 @@ from media.filters import (
 )
 from media.layout import current_layout
 from media.models import HASH_PATTERN_ECMA, HASH_REGEX, Media, MediaChange
+from media.openapi import LiveSchemaGenerator
 from media.pagination import validated
 from media.permissions import CHANGE_PIPELINE_STATUS, CHANGE_REJECTION_STATUS
 from media.read_cache import Read, cached_read, read_cache
@@ -761,3 +763,9 @@ class ReadinessView(ProbeView):
     def not_ready(body, media_table, details):
         body.update(status="unavailable", media_table=media_table, details=details)
         return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class LiveSchemaView(SpectacularJSONAPIView):
+    """/rear-diff/openapi.json: the schema of the table as it is now (media.openapi)."""
+
+    generator_class = LiveSchemaGenerator

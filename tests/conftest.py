@@ -152,9 +152,11 @@ def database_down(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def schema():
-    """The OpenAPI document as /rear-diff/openapi.json serves it."""
-    return fetch_schema()
+def schema(media_table, django_db_blocker):
+    """The OpenAPI document as /rear-diff/openapi.json serves it on a generation's table (it
+    describes the live table)."""
+    with django_db_blocker.unblock():
+        return fetch_schema()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The OpenAPI schema (/rear-diff/openapi.json) documents the contract: its paths, parameters,
-bodies and errors, and who must send credentials for what.
+bodies and errors, and who must send credentials for what, as the live table takes them.
 
 Swagger UI's Authorize button is built from components.securitySchemes; a
 generated client learns from each operation's `security` whether it must
@@ -10,21 +10,26 @@ show the schema are in test_docs.py.
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
 
+from media.ddl import run_script
+from media.layout import refresh_layout
 from tests.spec import (
-    ALL_MEDIA_TYPES,
-    ALL_PIPELINE_STATUSES,
     COLUMNS,
-    G1_EXTRAS,
+    EXTRA_KEYS,
     HISTORY_KEYS,
     REJECTION_STATUSES,
+    RSS_SOURCES,
     SORT_ORDERS,
+    media_types,
+    pipeline_statuses,
     sortable_columns,
 )
 from tests.support.api import BAD_STATUS, HASH_MISMATCH, fetch_schema
 
 # The contract's paths as the schema names them.
 LIST = "/rear-diff/media"
+FACETS = "/rear-diff/media/facets"
 ITEM = "/rear-diff/media/{hash}"
 PATCH = "/rear-diff/media/{hash}/rejection-status"
 HISTORY = "/rear-diff/media/{hash}/history"
@@ -33,8 +38,6 @@ READS = [LIST, ITEM, HISTORY]
 OPEN_READS = [LIST, ITEM]
 PROBES = ["/rear-diff/health", "/rear-diff/health/ready"]
 CREDENTIALS = [{"tokenAuth": []}, {"cookieAuth": []}]
-# What an item may carry on some generation: the 32 keys always, the extras when present.
-OPTIONAL_KEYS = [*G1_EXTRAS, "deleted_at"]
 LIST_PARAMETERS = {
     "media_type",
     "pipeline_status",
@@ -79,14 +82,14 @@ def response_schema(schema, op, status):
     return resolve(schema, op["responses"][str(status)]["content"]["application/json"]["schema"])
 
 
-def assert_documents_an_item(schema, reference, added=()):
-    """The 32 keys always present (required); the extras optional, so clients stay stable."""
+def assert_documents_an_item(schema, reference, generation, added=()):
+    """The 32 keys always present (required); the extras the live table serves, optional."""
     item = resolve(schema, reference)
-    assert list(item["properties"]) == [*COLUMNS, *OPTIONAL_KEYS, *added]
+    assert list(item["properties"]) == [*COLUMNS, *EXTRA_KEYS[generation], *added]
     assert set(item["required"]) == {*COLUMNS, *added}
 
 
-def test_spectacular_validates_without_warnings(tmp_path):
+def test_spectacular_validates_without_warnings(db, tmp_path):
     target = tmp_path / "openapi.yaml"
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
@@ -96,7 +99,7 @@ def test_spectacular_validates_without_warnings(tmp_path):
     assert f"{PATCH}:" in text
 
 
-def test_openapi_json_answers_200_json(api_client):
+def test_openapi_json_answers_200_json(api_client, db):
     response = api_client.get(reverse("schema"))
 
     assert response.status_code == 200
@@ -118,28 +121,43 @@ def test_schema_documents_every_list_query_parameter(schema):
     assert {p["name"] for p in parameters if p["in"] == "query"} == LIST_PARAMETERS
 
 
-@pytest.mark.parametrize(
-    ("name", "values"),
-    [
-        ("media_type", ALL_MEDIA_TYPES),
-        ("pipeline_status", ALL_PIPELINE_STATUSES),
-        ("rejection_status", REJECTION_STATUSES),
-        ("sort_order", SORT_ORDERS),
-    ],
-)
-def test_schema_lists_the_enum_of_each_enum_parameter(schema, name, values):
-    parameter = list_parameters(schema)[name]
+# The labels of each enum as a generation's table has them.
+LIVE_ENUMS = {
+    "media_type": media_types,
+    "pipeline_status": pipeline_statuses,
+    "rejection_status": lambda generation: REJECTION_STATUSES,
+    "rss_source": lambda generation: RSS_SOURCES,
+}
+
+
+@pytest.mark.parametrize("name", ["media_type", "pipeline_status", "rejection_status"])
+@pytest.mark.parametrize("path", [LIST, FACETS])
+def test_each_enum_filter_lists_the_live_tables_labels(schema, media_table, path, name):
+    """Not every label the table has had: a client built from the schema sends only values
+    this table takes."""
+    parameters = {p["name"]: p for p in operation(schema, path, "get")["parameters"]}
     # Enum filters take a comma-separated set (an array, explode false).
-    values_schema = resolve(schema, parameter["schema"])
-    values_schema = resolve(schema, values_schema.get("items", values_schema))
+    values = resolve(schema, parameters[name]["schema"]["items"])
 
-    assert sorted(values_schema["enum"]) == sorted(values)
+    assert sorted(values["enum"]) == sorted(LIVE_ENUMS[name](media_table))
 
 
-def test_schema_lists_every_column_some_generation_can_sort_on_for_sort_by(schema):
-    enum = set(resolve(schema, list_parameters(schema)["sort_by"]["schema"])["enum"])
+@pytest.mark.parametrize("name", sorted(LIVE_ENUMS))
+def test_each_enum_component_lists_the_live_tables_labels_in_its_order(schema, media_table, name):
+    component = schema["components"]["schemas"][f"{name.title().replace('_', '')}Enum"]
 
-    assert enum == {*sortable_columns("g0"), *sortable_columns("g1-v27")}
+    assert component["enum"] == LIVE_ENUMS[name](media_table)
+
+
+def test_sort_order_lists_asc_and_desc(schema):
+    assert resolve(schema, list_parameters(schema)["sort_order"]["schema"])["enum"] == SORT_ORDERS
+
+
+@pytest.mark.parametrize("path", [LIST, FACETS])
+def test_sort_by_lists_the_columns_the_live_table_sorts_on(schema, media_table, path):
+    parameters = {p["name"]: p for p in operation(schema, path, "get")["parameters"]}
+
+    assert set(parameters["sort_by"]["schema"]["enum"]) == set(sortable_columns(media_table))
 
 
 def test_schema_types_error_status_as_boolean(schema):
@@ -165,13 +183,13 @@ def test_list_text_parameters_document_what_the_filters_enforce(schema):
     assert parameters["media_title"] == {"type": "string", "maxLength": 255}
 
 
-def test_schema_documents_the_list_envelope(schema):
+def test_schema_documents_the_list_envelope(schema, media_table):
     envelope = response_schema(schema, operation(schema, LIST, "get"), 200)
 
     assert set(envelope["required"]) == {"data", "pagination"}
     data = envelope["properties"]["data"]
     assert data["type"] == "array"
-    assert_documents_an_item(schema, data["items"])
+    assert_documents_an_item(schema, data["items"], media_table)
     pagination = resolve(schema, envelope["properties"]["pagination"])
     assert set(pagination["properties"]) == {"total", "limit", "offset", "next", "previous"}
     assert set(pagination["required"]) == {"total", "limit", "offset", "next", "previous"}
@@ -217,12 +235,14 @@ def test_schema_documents_the_patch_request_body(schema):
     assert sorted(status["enum"]) == sorted(REJECTION_STATUSES)
 
 
-def test_schema_documents_the_patch_responses(schema):
+def test_schema_documents_the_patch_responses(schema, media_table):
     op = operation(schema, PATCH, "patch")
 
     ok = response_schema(schema, op, 200)
     assert {"success", "message", "data"} <= set(ok["properties"])
-    assert_documents_an_item(schema, ok["properties"]["data"], added=["allowed_actions"])
+    assert_documents_an_item(
+        schema, ok["properties"]["data"], media_table, added=["allowed_actions"]
+    )
     for status in (400, 404, 500):
         error = response_schema(schema, op, status)
         assert {"success", "error", "message"} <= set(error["properties"]), status
@@ -326,7 +346,7 @@ def test_reads_document_401_and_429(schema, path):
     ids=["open-reads", "read-auth-required"],
 )
 def test_reads_are_documented_as_open_unless_read_auth_is_required(
-    settings, path, read_auth_required, security
+    db, settings, path, read_auth_required, security
 ):
     """By default anyone may read: credentials are optional, so `{}` is one of the choices."""
     settings.READ_AUTH_REQUIRED = read_auth_required
@@ -340,3 +360,43 @@ def test_the_histories_are_documented_as_needing_credentials_in_every_mode(setti
     settings.AUTH_DISABLED = mode == "AUTH_DISABLED"
 
     assert operation(fetch_schema(), path, "get")["security"] == CREDENTIALS
+
+
+# --- the schema follows the live table --------------------------------------------------
+
+
+@pytest.fixture
+def generations(monkeypatch):
+    """How many times drf-spectacular generates the schema."""
+    counted = {"schemas": 0}
+    generate = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        counted["schemas"] += 1
+        return generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    return counted
+
+
+@pytest.mark.tables("g1-v27")
+def test_the_schema_is_generated_once_per_layout_and_again_after_a_migration(
+    db, media_table, generations
+):
+    """The pipeline's v28 moves G1's metadata to atp.training: once the service has read the
+    new layout (every MEDIA_LAYOUT_CHECK_SECONDS), the schema says so, without a restart."""
+    before = fetch_schema()
+    again = fetch_schema()
+    served = generations["schemas"]
+
+    run_script("v028_training.sql")
+    refresh_layout()
+    after = fetch_schema()
+
+    assert again == before and served <= 1
+    assert generations["schemas"] == served + 1
+    assert_documents_an_item(before, {"$ref": "#/components/schemas/Media"}, "g1-v27")
+    assert_documents_an_item(after, {"$ref": "#/components/schemas/Media"}, "g2")
+    sort_by = list_parameters(after)["sort_by"]["schema"]["enum"]
+    assert set(sort_by) == set(sortable_columns("g2"))
+    assert "budget" in list_parameters(before)["sort_by"]["schema"]["enum"]
