@@ -38,17 +38,19 @@ const FIRST_PAGE: ListQuery = {
   sort_order: "desc",
 };
 
-type Column = SortBy & keyof Media;
+// A column sorts on its key where the service sorts on it (the schema's sort_by enum). The
+// IMDb rating comes from atp.training on G2, which the service cannot sort on.
+type Column = { key: keyof Media; sortBy?: SortBy; label: string; show: (row: Media) => string };
 
-const COLUMNS: { key: Column; label: string; show: (row: Media) => string }[] = [
-  { key: "hash", label: "Hash", show: (row) => row.hash.slice(0, 10) },
-  { key: "media_type", label: "Type", show: (row) => row.media_type },
-  { key: "media_title", label: "Title", show: (row) => row.media_title ?? "" },
-  { key: "release_year", label: "Year", show: (row) => String(row.release_year ?? "") },
-  { key: "pipeline_status", label: "Pipeline", show: (row) => row.pipeline_status },
-  { key: "rejection_status", label: "Rejection", show: (row) => row.rejection_status },
+const COLUMNS: Column[] = [
+  { key: "hash", sortBy: "hash", label: "Hash", show: (row) => row.hash.slice(0, 10) },
+  { key: "media_type", sortBy: "media_type", label: "Type", show: (row) => row.media_type },
+  { key: "media_title", sortBy: "media_title", label: "Title", show: (row) => row.media_title ?? "" },
+  { key: "release_year", sortBy: "release_year", label: "Year", show: (row) => String(row.release_year ?? "") },
+  { key: "pipeline_status", sortBy: "pipeline_status", label: "Pipeline", show: (row) => row.pipeline_status },
+  { key: "rejection_status", sortBy: "rejection_status", label: "Rejection", show: (row) => row.rejection_status },
   { key: "imdb_rating", label: "IMDb", show: (row) => (row.imdb_rating ?? "").toString() },
-  { key: "created_at", label: "Created", show: (row) => row.created_at ?? "" },
+  { key: "created_at", sortBy: "created_at", label: "Created", show: (row) => row.created_at ?? "" },
 ];
 
 export function App() {
@@ -96,7 +98,7 @@ export function App() {
   // A filter, search or sort starts again at the first page.
   const refine = (change: Partial<ListQuery>) => setQuery((current) => ({ ...current, ...change, offset: 0 }));
 
-  const sortOn = (column: Column) =>
+  const sortOn = (column: SortBy) =>
     refine({
       sort_by: column,
       sort_order: query.sort_by === column && query.sort_order === "asc" ? "desc" : "asc",
@@ -277,18 +279,22 @@ export function App() {
                 }
               />
             </th>
-            {COLUMNS.map((column) => {
-              const sorted = query.sort_by === column.key;
+            {COLUMNS.map(({ key, sortBy, label }) => {
+              const sorted = sortBy !== undefined && query.sort_by === sortBy;
               return (
                 <th
-                  key={column.key}
-                  data-col={column.key}
+                  key={key}
+                  data-col={key}
                   aria-sort={sorted ? (query.sort_order === "asc" ? "ascending" : "descending") : "none"}
                 >
-                  <button type="button" className="sort" onClick={() => sortOn(column.key)}>
-                    {column.label}
-                    {sorted ? (query.sort_order === "asc" ? " ▲" : " ▼") : ""}
-                  </button>
+                  {sortBy === undefined ? (
+                    label
+                  ) : (
+                    <button type="button" className="sort" onClick={() => sortOn(sortBy)}>
+                      {label}
+                      {sorted ? (query.sort_order === "asc" ? " ▲" : " ▼") : ""}
+                    </button>
+                  )}
                 </th>
               );
             })}

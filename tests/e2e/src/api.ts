@@ -35,7 +35,8 @@ const authorization = (): Record<string, string> =>
   API_TOKEN ? { Authorization: `Token ${API_TOKEN}` } : {};
 
 // Every value of each enum, with a label. Typed as a Record over the schema's
-// enum, so a value added to or removed from the schema fails the type check.
+// enum, which lists the labels of the table the service serves (here the
+// embedded G2 table), so a value added to or removed from it fails the type check.
 export const MEDIA_TYPES: Record<MediaType, string> = {
   movie: "Movie",
   tv_show: "TV show",
@@ -52,7 +53,6 @@ export const PIPELINE_STATUSES: Record<PipelineStatus, string> = {
   metadata_collected: "Metadata collected",
   media_accepted: "Media accepted",
   rejected: "Rejected",
-  queued: "Queued",
   downloading: "Downloading",
   downloaded: "Downloaded",
   transferred: "Transferred",
@@ -83,19 +83,14 @@ export const ROW_ACTIONS = ["accepted", "rejected", "override"] as const satisfi
 
 const SORT_ORDERS: Record<SortOrder, true> = { asc: true, desc: true };
 
-// Every column the service sorts on on some generation of the table (the schema's sort_by enum).
+// Every column the service sorts on (the schema's sort_by enum: the G2 table's own scalar columns).
 const SORT_COLUMNS: Record<SortBy, true> = {
   hash: true, media_type: true, media_title: true, season: true, episode: true,
   release_year: true, pipeline_status: true, error_status: true, error_condition: true,
   rejection_status: true, rejection_reason: true, parent_path: true, target_path: true,
   original_title: true, original_path: true, original_link: true, rss_source: true,
-  uploader: true, imdb_id: true, tmdb_id: true, rt_score: true, metascore: true,
-  imdb_rating: true, imdb_votes: true, resolution: true, video_codec: true,
-  upload_type: true, audio_codec: true, created_at: true, updated_at: true,
-  // G1's metadata columns and soft delete's deleted_at.
-  budget: true, revenue: true, runtime: true, production_status: true, original_language: true,
-  original_media_title: true, tagline: true, overview: true, tmdb_rating: true, tmdb_votes: true,
-  deleted_at: true,
+  uploader: true, imdb_id: true, tmdb_id: true, resolution: true, video_codec: true,
+  upload_type: true, audio_codec: true, created_at: true, updated_at: true, deleted_at: true,
 };
 
 function isMember<T extends string>(record: Record<T, unknown>, value: string | null): value is T {
