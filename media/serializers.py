@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.validators import RegexValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -121,6 +122,15 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string; DRF's CharField would also take a number and write it as one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class RowBodySerializer(serializers.Serializer):
@@ -252,14 +262,14 @@ class ActionBodySerializer(serializers.Serializer):
     The action's name comes from the path (context `action`) or the bulk body.
     """
 
-    reason = serializers.CharField(
+    reason = StrictCharField(
         max_length=REASON_MAX,
         required=False,
         allow_blank=True,
         help_text="Why (up to 500 characters); `reject` needs one and stores it as "
         "rejection_reason.",
     )
-    note = serializers.CharField(
+    note = StrictCharField(
         max_length=NOTE_MAX,
         required=False,
         allow_blank=True,
@@ -277,6 +287,8 @@ class ActionBodySerializer(serializers.Serializer):
         return attrs
 
 
+# What the field takes, so the schema says it (a JSON number or boolean, as well as a string).
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}]})
 class FilterValueField(serializers.CharField):
     """A list filter's value as its query string carries it; a JSON boolean reads true/false."""
 
@@ -312,7 +324,7 @@ class BulkSerializer(ActionBodySerializer):
         "refused (409) if it matches another number now.",
     )
     if_match = serializers.DictField(
-        child=serializers.CharField(max_length=200),
+        child=StrictCharField(max_length=200),
         required=False,
         help_text="hash -> ETag: change that row only if it is still at this version.",
     )

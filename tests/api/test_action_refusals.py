@@ -177,6 +177,9 @@ def test_a_table_without_soft_delete_answers_409_not_supported(operator_client, 
             "Ensure this field has no more than 2000 characters.",
         ),
         ("override", {"reason": 7.5e300, "note": ["a"]}, "note", "Not a valid string."),
+        # The schema says string: a number is refused, not written as its digits.
+        ("override", {"note": 0}, "note", "Not a valid string."),
+        ("reject", {"reason": 265}, "reason", "Not a valid string."),
     ],
 )
 def test_a_bad_request_answers_400_naming_the_field_and_changes_nothing(

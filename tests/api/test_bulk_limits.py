@@ -69,6 +69,10 @@ HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
             {"if_match": ["hash must be 40 hexadecimal characters"]},
         ),
         (
+            {"action": "re-ingest", "hashes": [HASH], "if_match": {HASH: 1}},
+            {"if_match": {HASH: ["Not a valid string."]}},
+        ),
+        (
             {"action": "re-ingest", "hashes": [HASH], "dry_run": "perhaps"},
             {"dry_run": ["Must be a valid boolean."]},
         ),
