@@ -31,6 +31,9 @@ from media.models import (
 from media.pagination import GivenValue, PageForm, StrictQueryForm
 
 DEFAULT_SORT_BY = "created_at"
+# Free text takes any character but NUL, which Django's form fields refuse (a PostgreSQL
+# text value cannot hold one): the schema's pattern says so to generated clients.
+TEXT_PATTERN = "^[^\\x00]*$"
 # What sort_by may name on some generation of the table: the schema's enum.
 KNOWN_SCALAR_COLUMNS = [
     field.column for field in Media._meta.concrete_fields if not isinstance(field, ArrayField)
@@ -155,13 +158,16 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
 
 
 class EnumSetField(BaseCSVField, ChoiceField):
-    """Comma-separated labels, each a valid choice; an empty item is refused, not matched."""
+    """Comma-separated labels, each a valid choice; an empty item is refused, not matched.
+
+    `?pipeline_status=` is one empty item too (django-filter reads it as no labels).
+    """
 
     default_error_messages = {"empty_item": "Give labels separated by commas, none of them empty."}
 
     def clean(self, value):
         values = super().clean(value)
-        if values and any(item in self.empty_values for item in values):
+        if values == [] or (values and any(item in self.empty_values for item in values)):
             raise forms.ValidationError(self.error_messages["empty_item"], code="empty_item")
         return values
 
@@ -315,7 +321,12 @@ class MediaFilter(LiveTableFilterSet):
     # The schemas say what the form fields enforce, so generated clients know too
     # (with an explicit schema, drf-spectacular takes the description from it).
     imdb_id = extend_schema_field(
-        {"type": "string", "maxLength": 10, "description": "Exact IMDb id, e.g. tt2759766."}
+        {
+            "type": "string",
+            "maxLength": 10,
+            "pattern": TEXT_PATTERN,
+            "description": "Exact IMDb id, e.g. tt2759766.",
+        }
     )(filters.CharFilter(max_length=10))
     hash = extend_schema_field(
         {
@@ -328,6 +339,7 @@ class MediaFilter(LiveTableFilterSet):
         {
             "type": "string",
             "maxLength": 255,
+            "pattern": TEXT_PATTERN,
             "description": "Case-insensitive substring of the title.",
         }
     )(filters.CharFilter(lookup_expr="icontains", max_length=255))
@@ -408,7 +420,12 @@ class MediaChangeFilter(PagedFilterSet):
         "action's name.",
     )
     changed_by = extend_schema_field(
-        {"type": "string", "maxLength": 150, "description": "The username (or `anonymous`)."}
+        {
+            "type": "string",
+            "maxLength": 150,
+            "pattern": TEXT_PATTERN,
+            "description": "The username (or `anonymous`).",
+        }
     )(filters.CharFilter(field_name="changed_by_name", max_length=150))
     batch_id = QueryUUIDFilter(help_text="The batch id a bulk request answered.")
     since = UtcDateTimeFilter(

@@ -18,7 +18,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.permissions import SAFE_METHODS
 
-from media.filters import LiveTableFilterSet, UnavailableFilter
+from media.filters import EnumSetFilter, LiveTableFilterSet, UnavailableFilter
 from media.layout import TableLayout, current_layout
 from media.models import Media
 
@@ -66,7 +66,8 @@ def live_parameters(parameters: list[dict], live: dict) -> list[dict]:
     """The parameters as the FilterSet adapted to the live table takes them.
 
     A filter on a column the table lacks is left out (a request naming it
-    answers 400); a choice takes the live table's values: enum labels, sort keys.
+    answers 400); a choice takes the live table's values: enum labels, sort keys;
+    a set at least one of them (`?pipeline_status=` answers 400).
     """
     kept = []
     for parameter in parameters:
@@ -77,6 +78,8 @@ def live_parameters(parameters: list[dict], live: dict) -> list[dict]:
         values = parameter["schema"].get("items", parameter["schema"])
         if choices and "enum" in values:
             values["enum"] = sorted(value for value, _ in choices)
+        if isinstance(filter_, EnumSetFilter):
+            parameter["schema"]["minItems"] = 1
         kept.append(parameter)
     return kept
 

@@ -22,8 +22,8 @@ class GivenValue:
     empty fields. A client that writes `?updated_before=` asked for something,
     and quietly dropping the filter would answer another question; a type
     whose values exclude the empty string (a number, a boolean, a choice, a
-    pattern) says so in the OpenAPI schema too. Free text and comma-separated
-    sets do take it, and do not use this.
+    pattern) says so in the OpenAPI schema too. Free text takes it; a comma-separated
+    set refuses it as an empty label (media.filters.EnumSetField).
     """
 
     empty_message = "Give a value, or leave the parameter out."

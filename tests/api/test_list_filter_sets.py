@@ -62,6 +62,7 @@ def test_the_next_link_keeps_a_set(api_client, make_media, media_table):
         ("rejected,stuck", None),
         ("rejected,", "Give labels separated by commas, none of them empty."),
         (",", "Give labels separated by commas, none of them empty."),
+        ("", "Give labels separated by commas, none of them empty."),
     ],
 )
 def test_a_bad_set_answers_400_naming_the_parameter(api_client, db, media_table, value, message):

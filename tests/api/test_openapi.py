@@ -179,8 +179,10 @@ def test_list_text_parameters_document_what_the_filters_enforce(schema):
     parameters = {name: p["schema"] for name, p in list_parameters(schema).items()}
 
     assert parameters["hash"] == {"type": "string", "pattern": "^[0-9a-fA-F]{40}$"}
-    assert parameters["imdb_id"] == {"type": "string", "maxLength": 10}
-    assert parameters["media_title"] == {"type": "string", "maxLength": 255}
+    # Any character but NUL (test_query_parameters.py), as a pattern generated clients check.
+    no_nul = "^[^\\x00]*$"
+    assert parameters["imdb_id"] == {"type": "string", "maxLength": 10, "pattern": no_nul}
+    assert parameters["media_title"] == {"type": "string", "maxLength": 255, "pattern": no_nul}
 
 
 def test_schema_documents_the_list_envelope(schema, media_table):
