@@ -8,8 +8,10 @@ https://docs.gunicorn.org/en/stable/settings.html
 
 import math
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from config.env import BASE_DIR, env
@@ -92,7 +94,52 @@ forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1")
 control_socket_disable = True
 
 
+made_metrics_folders: list[str] = []
+
+
 def on_starting(server):
+    """Before any worker serves: MIGRATE_ON_START's migration, then the metrics' folder."""
+    migrate_on_start(server)
+    share_metrics(server)
+
+
+def share_metrics(server):
+    """METRICS_TOKEN set: every worker writes its metrics to files in one folder.
+
+    prometheus-client's multiprocess mode: PROMETHEUS_MULTIPROC_DIR must be in the
+    environment before a worker imports it (workers fork from this process, which
+    never does), and hold nothing of an earlier run. Unset, a folder is made for
+    this server and removed when it stops.
+    https://prometheus.github.io/client_python/multiprocess/
+    """
+    if not env.str("METRICS_TOKEN", default=""):
+        return
+    folder = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+    if folder:
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+    else:
+        folder = tempfile.mkdtemp(prefix="rear-diff-metrics-")
+        made_metrics_folders.append(folder)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    server.log.info("Metrics: each worker writes to %s", folder)
+
+
+def child_exit(server, worker):
+    """A worker's gauges leave the sum when it exits (its counters stay counted)."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics' folder this server made."""
+    for folder in made_metrics_folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def migrate_on_start(server):
     """MIGRATE_ON_START=true: migrate before any worker serves.
 
     manage.py migrate_locked takes a PostgreSQL advisory lock first, so

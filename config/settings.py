@@ -172,8 +172,8 @@ if BEHIND_PROXY:
 # https://www.django-rest-framework.org/api-guide/throttling/#how-clients-are-identified
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if BEHIND_PROXY else 0)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=DEPLOYMENT)
-# Probes speak plain HTTP to the container.
-SECURE_REDIRECT_EXEMPT = [r"^rear-diff/health"]
+# Probes and the metrics' scraper speak plain HTTP to the container.
+SECURE_REDIRECT_EXEMPT = [r"^rear-diff/health", r"^rear-diff/metrics"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if DEPLOYMENT else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=DEPLOYMENT)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=DEPLOYMENT)
@@ -278,6 +278,18 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it answers a login it locked out.
     "axes.middleware.AxesMiddleware",
 ]
+
+# METRICS (prometheus-client)
+# ------------------------------------------------------------------------------
+# GET /rear-diff/metrics in Prometheus' format, for a scraper that sends
+# `Authorization: Bearer <METRICS_TOKEN>`. Unset: not served, and no request is
+# timed (media.monitoring). Under gunicorn the workers' figures are added up
+# through PROMETHEUS_MULTIPROC_DIR (config/gunicorn.py).
+# https://prometheus.github.io/client_python/multiprocess/
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN:
+    # Outermost: the time of everything the request goes through.
+    MIDDLEWARE.insert(0, "media.monitoring.MetricsMiddleware")
 
 TEMPLATES = [
     {

@@ -16,6 +16,8 @@ import tempfile
 # test environment sets itself win.
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# Metrics on, so that every test's request goes through their middleware.
+os.environ.setdefault("METRICS_TOKEN", "test-only-metrics-token")
 
 from config.settings import *  # noqa: F403
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from psycopg import errors as pg_errors
 
+from media.metrics import LAYOUT_CHANGES
 from media.models import Media
 
 logger = logging.getLogger(__name__)
@@ -276,6 +277,7 @@ class LiveLayout:
         self._layout = read_layout()
         self._checked = time.monotonic()
         if previous is not None and previous.fingerprint != self._layout.fingerprint:
+            LAYOUT_CHANGES.inc()
             logger.info(
                 "The media table changed; serving its new layout.",
                 extra={"layout_fingerprint": self._layout.fingerprint},

@@ -30,6 +30,7 @@ from django.utils.http import parse_etags
 from rest_framework.response import Response
 
 from media.layout import current_layout
+from media.metrics import READ_CACHE_BYTES, READ_CACHE_EVICTIONS, READ_CACHE_HITS, READ_CACHE_MISSES
 
 # What a stored entry costs beyond its key and body (the tuple, the strings' headers).
 ENTRY_OVERHEAD = 300
@@ -140,6 +141,7 @@ class ReadCache:
         size = entry.size(key)
         if size > self.limit_bytes:
             return
+        evicted = 0
         with self._lock:
             if key in self.entries:
                 self.bytes -= self.entries.pop(key).size(key)
@@ -148,6 +150,10 @@ class ReadCache:
             while self.bytes > self.limit_bytes:
                 old_key, old = self.entries.popitem(last=False)
                 self.bytes -= old.size(old_key)
+                evicted += 1
+            READ_CACHE_BYTES.set(self.bytes)
+        if evicted:
+            READ_CACHE_EVICTIONS.inc(evicted)
         if settings.READ_CACHE_SHARED:
             caches["default"].set(shared_key(key), entry, settings.READ_CACHE_SHARED_SECONDS)
 
@@ -157,6 +163,7 @@ class ReadCache:
                 self.hits += 1
             else:
                 self.misses += 1
+        (READ_CACHE_HITS if hit else READ_CACHE_MISSES).inc()
 
     def stats(self) -> dict:
         return {

@@ -1,6 +1,7 @@
 """The throttles: unauthenticated requests per address, writes per user (per address when
 AUTH_DISABLED lets anonymous writes in), counted in the default cache for every process;
-failed token authentications per address; and the address failed logins count by.
+failed token authentications per address; and the address failed logins count by. Every
+refusal is counted by scope (media.metrics).
 
 DRF's SimpleRateThrottle keeps the time of every request in the window and
 writes the whole list back on each request: O(rate) bytes per request, fine in
@@ -29,6 +30,8 @@ from rest_framework.throttling import (
     SimpleRateThrottle,
     UserRateThrottle,
 )
+
+from media.metrics import THROTTLED
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +94,7 @@ class CountingThrottle:
         self._keep(Lease(self.window, max(granted - 1, 0), total - size + granted))
         # For wait(): what counts against the next request.
         self.count = total - size + 1
-        return granted > 0
+        return granted > 0 or self.throttle_failure()
 
     def _keep(self, lease: Lease) -> None:
         with self.lock:
@@ -110,11 +113,21 @@ class CountingThrottle:
         return max(math.ceil(round((needed - self.into) * self.duration, 6)), 1)
 
 
-class AnonymousRateThrottle(CountingThrottle, AnonRateThrottle):
+class CountedThrottle:
+    """A DRF throttle whose refusals (429) rear_diff_throttled_requests_total counts."""
+
+    def throttle_failure(self):
+        # DRF's hook for a request over the rate.
+        # https://www.django-rest-framework.org/api-guide/throttling/#custom-throttles
+        THROTTLED.labels(self.scope).inc()
+        return super().throttle_failure()
+
+
+class AnonymousRateThrottle(CountedThrottle, CountingThrottle, AnonRateThrottle):
     """Unauthenticated requests per client address (THROTTLE_ANON_RATE)."""
 
 
-class WriteRateThrottle(CountingThrottle, UserRateThrottle):
+class WriteRateThrottle(CountedThrottle, CountingThrottle, UserRateThrottle):
     """Writes per user (THROTTLE_WRITE_RATE)."""
 
     scope = "write"
@@ -147,6 +160,7 @@ class FailedAuthenticationThrottle(SimpleRateThrottle):
         rate allows; count nothing."""
         self.counting = False
         if not self.allow_request(request, None):
+            THROTTLED.labels(self.scope).inc()
             raise Throttled(self.wait())
 
     def count(self, request) -> None:

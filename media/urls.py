@@ -3,6 +3,7 @@
 from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
+from media.monitoring import MetricsView
 from media.views import HealthView, HistoryViewSet, MediaViewSet, ReadinessView
 
 
@@ -21,5 +22,6 @@ router.register("history", HistoryViewSet, basename="history")
 urlpatterns = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     re_path(r"^health/ready/?$", ReadinessView.as_view(), name="health-ready"),
+    re_path(r"^metrics/?$", MetricsView.as_view(), name="metrics"),
     *router.urls,
 ]

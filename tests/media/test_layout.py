@@ -15,6 +15,7 @@ from media.ddl import run_script
 from media.layout import current_layout, live_layout, read_layout
 from tests.spec import SAMPLE_HASH, media_types
 from tests.support.api import invalid_query, item_path, patch_status
+from tests.support.metrics import scrape
 from tests.support.rows import TABLE, execute
 
 
@@ -104,6 +105,21 @@ def test_the_fingerprint_check_serves_a_new_column_without_a_query_failing(
     item = api_client.get(reverse("media-list")).json()["data"][0]
 
     assert item["deleted_at"] is None
+
+
+@pytest.mark.tables("g1-v23")
+def test_each_new_layout_a_process_serves_is_counted_once(api_client, db, media_table, settings):
+    current_layout()
+    before = scrape(api_client)
+    run_script("v024_soft_delete.sql")
+    settings.MEDIA_LAYOUT_CHECK_SECONDS = 0
+
+    current_layout()
+    current_layout()
+    after = scrape(api_client)
+
+    name = "rear_diff_layout_changes_total"
+    assert after.value(name) - before.value(name) == 1
 
 
 # --- filters follow the layout -----------------------------------------------------

@@ -21,6 +21,7 @@ from media.models import Media
 from media.read_cache import read_cache
 from tests.support.api import item_path, status_path
 from tests.support.database import connect
+from tests.support.metrics import scrape
 
 # A hit needs an unchanged cluster-wide snapshot: no other test may commit meanwhile.
 pytestmark = [
@@ -236,6 +237,27 @@ def test_the_cache_stays_within_its_byte_budget_dropping_the_least_recently_used
     assert stats["bytes"] <= stats["limit_bytes"]
     assert api_client.get(LIST, {"limit": 1, "offset": 7}).read_cache == "hit"
     assert api_client.get(LIST, {"limit": 1, "offset": 0}).read_cache == "miss"
+
+
+def test_the_metrics_count_hits_misses_evictions_and_show_the_bytes_held(
+    api_client, committed_rows, settings
+):
+    settings.READ_CACHE_MB = 4 / 1024  # 4 KiB: room for a few one-row pages
+    before = scrape(api_client)
+
+    for offset in [*range(8), 7]:
+        api_client.get(LIST, {"limit": 1, "offset": offset})
+    after = scrape(api_client)
+
+    def added(name):
+        return after.value(f"rear_diff_read_cache_{name}_total") - before.value(
+            f"rear_diff_read_cache_{name}_total"
+        )
+
+    stats = read_cache().stats()
+    assert (added("misses"), added("hits")) == (8, 1)
+    assert added("evictions") == 8 - stats["entries"] > 0
+    assert after.value("rear_diff_read_cache_bytes") == stats["bytes"] > 0
 
 
 def test_reads_inside_an_open_transaction_are_not_cached(api_client, committed_rows):
