@@ -15,7 +15,6 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 # A read-cache hit takes about a millisecond; a 1,000-row page on a cold table, seconds.
 REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-DATABASE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 REQUEST_SECONDS = Histogram(
     "rear_diff_http_request_duration_seconds",
@@ -23,11 +22,13 @@ REQUEST_SECONDS = Histogram(
     ["method", "route", "status"],
     buckets=REQUEST_BUCKETS,
 )
-DATABASE_SECONDS = Histogram(
+# A sum, not a histogram: one write per request on the hit path instead of two. Divided
+# by the requests' count it is the database time per request; the latency histogram
+# shows the slow requests.
+DATABASE_SECONDS = Counter(
     "rear_diff_http_request_database_seconds",
-    "Time a request spent in database queries, by route.",
+    "Time requests spent in database queries, by route.",
     ["route"],
-    buckets=DATABASE_BUCKETS,
 )
 READ_CACHE_HITS = Counter("rear_diff_read_cache_hits", "Reads answered from the read cache.")
 READ_CACHE_MISSES = Counter(

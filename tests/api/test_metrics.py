@@ -5,13 +5,15 @@ tests/deploy/test_metrics_workers.py. The test settings set a METRICS_TOKEN.
 """
 
 import pytest
+from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
 from media.operators import token_issue
 from tests.spec import SAMPLE_HASH
 from tests.support.api import item_path, token_client
-from tests.support.metrics import METRICS, Samples, bearer, scrape
+from tests.support.metrics import Samples, bearer, scrape
 
+METRICS = reverse("metrics")
 REQUESTS = "rear_diff_http_request_duration_seconds_count"
 DATABASE = "rear_diff_http_request_database_seconds"
 
@@ -96,8 +98,7 @@ def test_a_request_counts_under_its_route_name_method_and_status_not_its_path(
     assert added(REQUESTS, method="GET", route="media-detail", status=404) == 1
     assert added(REQUESTS, method="GET", route="unmatched", status=404) == 1
     # The database time of both item reads: their queries took some.
-    assert added(f"{DATABASE}_count", route="media-detail") == 2
-    assert added(f"{DATABASE}_sum", route="media-detail") > 0
+    assert added(f"{DATABASE}_total", route="media-detail") > 0
     assert not any(SAMPLE_HASH in str(labels) for _, labels in after)
 
 
