@@ -1,10 +1,11 @@
-"""/rear-diff/metrics as Prometheus reads it: parsed with prometheus-client's own parser."""
+"""/rear-diff/metrics as Prometheus reads it: parsed with prometheus-client's own parser.
+
+Samples needs no Django: the benchmark parses the production server's answers with it.
+"""
 
 from django.conf import settings
 from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
-
-METRICS = reverse("metrics")
 
 
 def bearer(token: str | None = None) -> dict:
@@ -30,6 +31,6 @@ class Samples(dict):
 
 def scrape(client) -> Samples:
     """What a scrape through the API client reads now."""
-    response = client.get(METRICS, headers=bearer())
+    response = client.get(reverse("metrics"), headers=bearer())
     assert response.status_code == 200, response.content
     return Samples.parse(response.content.decode())
