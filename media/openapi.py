@@ -57,8 +57,10 @@ class MediaAutoSchema(AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         filterset_class = getattr(self.view, "filterset_class", None)
         if operation and filterset_class and issubclass(filterset_class, LiveTableFilterSet):
-            live = filterset_class(layout=current_layout()).filters
-            operation["parameters"] = live_parameters(operation.get("parameters", []), live)
+            layout = current_layout()
+            if layout.exists:  # else there is nothing to describe but the declarations
+                live = filterset_class(layout=layout).filters
+                operation["parameters"] = live_parameters(operation.get("parameters", []), live)
         return operation
 
 

@@ -26,6 +26,7 @@ from tests.spec import (
     sortable_columns,
 )
 from tests.support.api import BAD_STATUS, HASH_MISMATCH, fetch_schema
+from tests.support.rows import TABLE, execute
 
 # The contract's paths as the schema names them.
 LIST = "/rear-diff/media"
@@ -402,3 +403,19 @@ def test_the_schema_is_generated_once_per_layout_and_again_after_a_migration(
     sort_by = list_parameters(after)["sort_by"]["schema"]["enum"]
     assert set(sort_by) == set(sortable_columns("g2"))
     assert "budget" in list_parameters(before)["sort_by"]["schema"]["enum"]
+
+
+def test_without_the_table_the_schema_describes_every_generation(db):
+    """Nothing to describe but the declarations: what the table has held over its generations."""
+    execute(f"DROP TABLE {TABLE} CASCADE")
+    refresh_layout()
+
+    schema = fetch_schema()
+
+    parameters = list_parameters(schema)
+    assert set(parameters) >= LIST_PARAMETERS
+    assert set(parameters["sort_by"]["schema"]["enum"]) == {
+        *sortable_columns("g0"),
+        *sortable_columns("g1-v27"),
+    }
+    assert "queued" in schema["components"]["schemas"]["PipelineStatusEnum"]["enum"]
