@@ -359,7 +359,9 @@ def test_reads_are_documented_as_open_unless_read_auth_is_required(
 
 @pytest.mark.parametrize("path", [HISTORY, ALL_HISTORY])
 @pytest.mark.parametrize("mode", ["default", "AUTH_DISABLED"])
-def test_the_histories_are_documented_as_needing_credentials_in_every_mode(settings, path, mode):
+def test_the_histories_are_documented_as_needing_credentials_in_every_mode(
+    db, settings, path, mode
+):
     settings.AUTH_DISABLED = mode == "AUTH_DISABLED"
 
     assert operation(fetch_schema(), path, "get")["security"] == CREDENTIALS
