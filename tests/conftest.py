@@ -14,6 +14,8 @@ from importlib import reload
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.test.utils import setup_databases
 from django.urls import clear_url_caches
 from rest_framework.test import APIClient
 
@@ -48,9 +50,23 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Today's table for the tests that do not ask for a generation."""
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    """Today's table for the tests that do not ask for a generation.
+
+    pytest-django makes the test database only when a collected test asks for
+    one (a django_db mark, `db`); a run of only tests that start processes on
+    it would otherwise work on the configured database itself.
+    https://pytest-django.readthedocs.io/en/latest/database.html#django-db-setup
+    """
     with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            setup_databases(
+                verbosity=0,
+                interactive=False,
+                aliases={DEFAULT_DB_ALIAS},
+                keepdb=request.config.getoption("reuse_db")
+                and not request.config.getoption("create_db"),
+            )
         create_media_table(replace=True)
         refresh_layout()
 
