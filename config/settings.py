@@ -419,6 +419,19 @@ READ_CACHE_MB = env.float("READ_CACHE_MB", default=64)
 READ_CACHE_SHARED = env.bool("READ_CACHE_SHARED", default="redis" in _cache["BACKEND"].lower())
 READ_CACHE_SHARED_SECONDS = env.int("READ_CACHE_SHARED_SECONDS", default=600)
 
+# CHANGE LOG (media/change_log.py)
+# ------------------------------------------------------------------------------
+# With its triggers installed (`manage.py media_change_log install`, which needs
+# the TRIGGER privilege on the pipeline's tables), the read cache asks the log
+# whether a writer changed what an answer read, instead of whether anything at
+# all committed on the server. CHANGE_LOG=false validates by snapshot anyway
+# (for a table that writers reach with session_replication_role = replica).
+# Log rows are pruned every CHANGE_LOG_PRUNE_SECONDS once they are
+# CHANGE_LOG_KEEP_SECONDS old; an answer older than that is read again.
+CHANGE_LOG_ENABLED = env.bool("CHANGE_LOG", default=True)
+CHANGE_LOG_KEEP_SECONDS = env.float("CHANGE_LOG_KEEP_SECONDS", default=60)
+CHANGE_LOG_PRUNE_SECONDS = env.float("CHANGE_LOG_PRUNE_SECONDS", default=10)
+
 # OPENAPI (drf-spectacular)
 # ------------------------------------------------------------------------------
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html

@@ -95,8 +95,12 @@ JOIN pg_type t ON t.oid = a.atttypid
 WHERE a.attrelid IN (to_regclass(%(media)s), to_regclass(%(training)s))
   AND a.attnum > 0 AND NOT a.attisdropped
 """
+# The change log's functions (media.change_log) are part of what is served: a
+# database the service's migrations have not reached yet has none.
 FINGERPRINT_SQL = f"""
-SELECT md5(coalesce(string_agg(cat::text, '|' ORDER BY cat.relid, cat.attnum), ''))
+SELECT md5(coalesce(string_agg(cat::text, '|' ORDER BY cat.relid, cat.attnum), '')
+           || coalesce(to_regprocedure(%(change_log)s)::text, '')),
+       to_regprocedure(%(change_log)s) IS NOT NULL
 FROM ({CATALOGUE_SQL}) cat
 """  # noqa: S608 (constants only)
 # The errors a query meets when the table changed under a stale layout: a
@@ -133,6 +137,7 @@ class TableLayout:
     training: Mapping[str, Column]  # empty when atp.training is missing
     fingerprint: str
     read_at: datetime = field(compare=False)
+    change_log: bool = False  # the change log's functions exist (media.change_log)
 
     @property
     def exists(self) -> bool:
@@ -214,7 +219,7 @@ def read_layout(using_connection=None) -> TableLayout:
         # The fingerprint first: if the table changes between the two reads,
         # the next check sees a new fingerprint and reads the layout again.
         cursor.execute(FINGERPRINT_SQL, names)
-        fingerprint = cursor.fetchone()[0]
+        fingerprint, change_log = cursor.fetchone()
         cursor.execute(CATALOGUE_SQL + " ORDER BY c.relname, a.attnum", names)
         rows = cursor.fetchall()
     tables: dict[str, dict[str, Column]] = {"media": {}, "training": {}}
@@ -225,6 +230,7 @@ def read_layout(using_connection=None) -> TableLayout:
         training=tables["training"],
         fingerprint=fingerprint,
         read_at=datetime.now(UTC),
+        change_log=change_log,
     )
 
 
@@ -236,7 +242,12 @@ def read_fingerprint(using_connection=None) -> str:
 
 def _table_names() -> dict[str, str]:
     schema = connection.ops.quote_name(settings.MEDIA_SCHEMA)
-    return {"media": f"{schema}.media", "training": f"{schema}.training"}
+    own = connection.ops.quote_name(settings.DJANGO_SCHEMA)
+    return {
+        "media": f"{schema}.media",
+        "training": f"{schema}.training",
+        "change_log": f"{own}.change_log_state()",
+    }
 
 
 class LiveLayout:

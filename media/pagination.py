@@ -86,7 +86,7 @@ class Page:
     total: int  # matching rows over all pages
     limit: int
     offset: int
-    snapshot: str = ""  # the database snapshot it was read under, when it was
+    validity: object = None  # what it rests on (media.change_log.Validity), when it was read so
 
 
 def page_of(rows, *, limit: int, offset: int) -> Page:

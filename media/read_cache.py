@@ -1,12 +1,14 @@
-"""Repeated reads at memory speed, never stale: responses validated by the database snapshot.
+"""Repeated reads at memory speed, never stale: responses validated by the database.
 
 A read runs in one read-only REPEATABLE READ transaction (media.selectors),
 whose snapshot (`pg_current_snapshot()`: xmin, xmax and the transactions in
-progress) is stored with the rendered response. That text stays the same until
-some transaction in the cluster that wrote something commits or aborts, so
-while a fresh `pg_current_snapshot()` still equals the stored one, a fresh
-computation would return exactly the stored bytes: a hit costs that one query.
-This is a validator, not a time to live.
+progress) is stored with the rendered response, with what would change it
+(media.change_log.Validity). A hit costs one query: with the change log, whether
+a writer the snapshot did not see changed what the answer read; without it,
+whether the cluster's snapshot moved at all (any commit anywhere on the server
+moves it). This is a validator, not a time to live. A hit's answer is valid as
+of the check's own snapshot, which replaces the stored one, so the next check
+looks only at writers since.
 
 Entries live in a memory-bounded LRU per process (READ_CACHE_MB; 0 turns the
 cache off) and, when CACHE_URL names a shared cache (Redis), there too, for the
@@ -29,6 +31,8 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 from rest_framework.response import Response
 
+from media import change_log
+from media.change_log import Validity
 from media.layout import current_layout
 from media.metrics import READ_CACHE_BYTES, READ_CACHE_EVICTIONS, READ_CACHE_HITS, READ_CACHE_MISSES
 
@@ -41,12 +45,13 @@ SHARED_PREFIX = "rear-diff:read:"
 
 @dataclass(frozen=True)
 class Entry:
-    snapshot: str  # the snapshot the response was read under
+    validity: Validity  # the snapshot the response was read under, and what would change it
     etag: str
     body: bytes
 
     def size(self, key: str) -> int:
-        return len(key) + len(self.body) + len(self.snapshot) + ENTRY_OVERHEAD
+        v = self.validity
+        return len(key) + len(self.body) + len(v.snapshot) + len(v.affects) + ENTRY_OVERHEAD
 
 
 def shared_key(key: str) -> str:
@@ -89,13 +94,6 @@ def database_identity() -> str:
         with _identities_lock:
             _identities[raw] = identity
     return identity
-
-
-def current_snapshot() -> str:
-    """The cluster's snapshot now (one round trip)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_snapshot()::text")
-        return cursor.fetchone()[0]
 
 
 @functools.cache
@@ -157,6 +155,13 @@ class ReadCache:
         if settings.READ_CACHE_SHARED:
             caches["default"].set(shared_key(key), entry, settings.READ_CACHE_SHARED_SECONDS)
 
+    def advance(self, key: str, entry: Entry, snapshot: str) -> None:
+        """A hit's entry, valid as of `snapshot`: in this process only, and only if unchanged."""
+        advanced = Entry(entry.validity.advanced(snapshot), entry.etag, entry.body)
+        with self._lock:
+            if self.entries.get(key) is entry:
+                self.entries[key] = advanced
+
     def count(self, hit: bool) -> None:
         with self._lock:
             if hit:
@@ -190,11 +195,12 @@ def read_cache() -> ReadCache:
 
 @dataclass(frozen=True)
 class Read:
-    """What a read computed: the body's data, the snapshot it was read under, and an
-    ETag of its own (a row's version) or None for one of the rendered body."""
+    """What a read computed: the body's data, what it rests on (its snapshot and what
+    would change it), and an ETag of its own (a row's version) or None for one of the
+    rendered body."""
 
     data: object
-    snapshot: str
+    validity: Validity
     etag: str | None = None
 
 
@@ -227,11 +233,16 @@ def cached_read(request, compute):
     cache = read_cache()
     if not cache.enabled or connection.in_atomic_block:
         return _respond(request, _render(request, compute()), "off")
+    change_log.prune_now_and_then()
     key = cache_key(request)
     entry = cache.get(key)
-    if entry is not None and entry.snapshot == current_snapshot():
-        cache.count(hit=True)
-        return _respond(request, entry, "hit")
+    if entry is not None:
+        valid, now = change_log.still_valid(entry.validity)
+        if valid:
+            cache.count(hit=True)
+            if now != entry.validity.snapshot:
+                cache.advance(key, entry, now)
+            return _respond(request, entry, "hit")
     cache.count(hit=False)
     entry = _render(request, compute())
     cache.put(key, entry)
@@ -241,7 +252,7 @@ def cached_read(request, compute):
 def _render(request, read: Read) -> Entry:
     renderer = request.accepted_renderer
     body = renderer.render(read.data, request.accepted_media_type, {"request": request})
-    return Entry(snapshot=read.snapshot, etag=read.etag or content_etag(body), body=body)
+    return Entry(validity=read.validity, etag=read.etag or content_etag(body), body=body)
 
 
 def _respond(request, entry: Entry, status: str):

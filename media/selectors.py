@@ -17,8 +17,17 @@ from django.db.models import Count
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
 
+from media import change_log
+from media.change_log import Reading, Validity
 from media.exceptions import MediaNotFound
-from media.filters import FACET_FIELDS, FacetFilter, MediaChangeFilter, MediaFilter
+from media.filters import (
+    DEFAULT_SORT_BY,
+    DEFAULT_SORT_ORDER,
+    FACET_FIELDS,
+    FacetFilter,
+    MediaChangeFilter,
+    MediaFilter,
+)
 from media.layout import TableLayout, follows_layout
 from media.models import HASH_REGEX, Media, MediaChange, Training, row_etag
 from media.pagination import Page, page_of, validated
@@ -46,25 +55,30 @@ ROW_VERSION = RawSQL("xmin::text", ())
 
 
 @contextmanager
-def read_transaction():
+def read_transaction(layout: TableLayout | None = None):
     """One read-only REPEATABLE READ transaction (a savepoint when one is already open).
 
-    Yields its snapshot (pg_current_snapshot()), which every query in it reads
-    under: media.read_cache stores it with the response. Setting the level and
-    reading the snapshot share one round trip.
+    Yields a Reading: its snapshot (pg_current_snapshot()), which every query in
+    it reads under, and, given the layout of a database that has the change log
+    (media.change_log), the log's state; media.read_cache stores both with the
+    response. Setting the level and reading both share one round trip.
     """
     outermost = not connection.in_atomic_block
+    query = (
+        change_log.reading_sql()
+        if layout is not None and layout.change_log
+        else "SELECT pg_current_snapshot()::text, '', false"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
-            cursor.execute(
-                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
-                "SELECT pg_current_snapshot()::text"
-            )
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; " + query)
             cursor.nextset()
         else:
-            cursor.execute("SELECT pg_current_snapshot()::text")
-        snapshot = cursor.fetchone()[0]
-        yield snapshot
+            cursor.execute(query)
+        reading = Reading(*cursor.fetchone())
+        if layout is not None:
+            change_log.explain_once(reading)
+        yield reading
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,7 @@ class MediaRow:
 
     item: dict
     etag: str
-    snapshot: str = ""
+    validity: Validity | None = None
 
 
 @follows_layout
@@ -85,17 +99,34 @@ def media_list(*, query: Mapping, layout: TableLayout) -> Page:
     filterset = MediaFilter(query, queryset=Media.objects.all(), layout=layout)
     params = validated(filterset.form)
     limit, offset = params["limit"], params["offset"]
-    with read_transaction() as snapshot:
+    with read_transaction(layout) as reading:
         queryset = filterset.qs
         total = queryset.count()
-        # The page sorts keys only, then reads its rows by key (a deferred join).
-        hashes = (
-            list(queryset.values_list("hash", flat=True)[offset : offset + limit])
-            if offset < total
-            else []
-        )
-        items = _items_json(hashes, layout) if hashes else "[]"
-    return Page(items=items, total=total, limit=limit, offset=offset, snapshot=snapshot)
+        # The page sorts keys only, then reads its rows by key (a deferred join);
+        # each key's sort value and imdb id say what would change the page.
+        sort = params["sort_by"] or DEFAULT_SORT_BY
+        columns = dict.fromkeys(("hash", sort, "imdb_id"))
+        keys = list(queryset.values(*columns)[offset : offset + limit]) if offset < total else []
+        items = _items_json([key["hash"] for key in keys], layout) if keys else "[]"
+    validity = reading.validity(
+        lambda: _page_affects(queryset, keys, layout, sort, params["sort_order"])
+    )
+    return Page(items=items, total=total, limit=limit, offset=offset, validity=validity)
+
+
+def _page_affects(queryset, keys, layout, sort, sort_order) -> str:
+    """What would change this page: its rows as the list filters and sorts them, and on G2
+    the training rows of its movies."""
+    affects = change_log.page_affects(
+        queryset,
+        sort=sort,
+        descending=(sort_order or DEFAULT_SORT_ORDER) == "desc",
+        first=keys[0] if keys else None,
+        last=keys[-1] if keys else None,
+    )
+    if layout.training_keys:
+        affects += " OR " + change_log.training_affects(key.get("imdb_id") for key in keys)
+    return affects
 
 
 @follows_layout
@@ -105,7 +136,7 @@ def media_get(*, hash: str, include_deleted: bool = False, layout: TableLayout) 
     # A value that cannot be a hash (a NUL byte, say) is absent without a query.
     if not HASH_REGEX.fullmatch(value):
         raise MediaNotFound(value)
-    with read_transaction() as snapshot:
+    with read_transaction(layout) as reading:
         found = list(
             Media.objects.visible(layout=layout, include_deleted=include_deleted)
             .filter(hash=value)
@@ -118,14 +149,17 @@ def media_get(*, hash: str, include_deleted: bool = False, layout: TableLayout) 
         row = found[0]
         version = row.pop("row_version")
         item = _items([row], layout)[0]
-    return MediaRow(item=item, etag=_item_etag(version, row, item, layout), snapshot=snapshot)
+    validity = reading.validity(
+        lambda: change_log.item_affects(value, row.get("imdb_id"), bool(layout.training_keys))
+    )
+    return MediaRow(item=item, etag=_item_etag(version, row, item, layout), validity=validity)
 
 
 @follows_layout
 def media_probe(*, layout: TableLayout) -> None:
     """Read one row as the list does (served columns, soft-delete rule, training keys)."""
     filterset = MediaFilter({}, queryset=Media.objects.all(), layout=layout)
-    with read_transaction():
+    with read_transaction(layout):
         _items(list(filterset.qs.order_by().values(*layout.media_columns)[:1]), layout)
 
 
@@ -157,7 +191,7 @@ def _item_etag(version: str, row: Mapping, item: Mapping, layout: TableLayout) -
 class Facets:
     total: int
     facets: dict[str, list[dict]]  # column -> [{"value": ..., "count": ...}] in label order
-    snapshot: str = ""  # the database snapshot they were counted under
+    validity: Validity | None = None  # what the counts rest on (media.change_log)
 
 
 @follows_layout
@@ -175,8 +209,9 @@ def media_facets(*, query: Mapping, layout: TableLayout) -> Facets:
     absent = [name for name in fields if name not in layout.media]
     if absent:
         raise ValidationError({"fields": [f"The media table has no column {absent[0]}."]})
-    with read_transaction() as snapshot:
+    with read_transaction(layout) as reading:
         groups = list(filterset.qs.order_by().values(*fields).annotate(rows=Count("*")))
+    validity = reading.validity(lambda: change_log.facets_affects(filterset.qs, fields))
     facets = {}
     for name in dict.fromkeys(fields):
         values = layout.labels(name) or (True, False)
@@ -184,7 +219,7 @@ def media_facets(*, query: Mapping, layout: TableLayout) -> Facets:
         for group in groups:
             counts[group[name]] = counts.get(group[name], 0) + group["rows"]
         facets[name] = [{"value": value, "count": count} for value, count in counts.items()]
-    return Facets(sum(group["rows"] for group in groups), facets, snapshot)
+    return Facets(sum(group["rows"] for group in groups), facets, validity)
 
 
 def media_change_list(*, query: Mapping) -> Page:

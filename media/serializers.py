@@ -507,8 +507,20 @@ class KeySourceSerializer(serializers.Serializer):
     column = serializers.CharField(allow_null=True, help_text="The column read, if any.")
 
 
+class ChangeLogStatusSerializer(serializers.Serializer):
+    """How cached reads are validated now (media.change_log.status)."""
+
+    mode = serializers.ChoiceField(
+        choices=["log", "snapshot"],
+        help_text="`log`: by the change log (a commit elsewhere leaves answers valid); "
+        "`snapshot`: by the whole database snapshot (any commit on the server reads again).",
+    )
+    detail = serializers.CharField(help_text="Why, and how to enable the log when it is off.")
+
+
 class TableLayoutSerializer(serializers.Serializer):
-    """The media table as the service serves it now (media.layout.TableLayout)."""
+    """The media table as the service serves it now (media.layout.TableLayout), and how
+    cached reads of it are validated (`change_log`, given in the context)."""
 
     table = serializers.CharField()
     read_at = serializers.DateTimeField(help_text="When the service last read the catalogue.")
@@ -528,6 +540,7 @@ class TableLayoutSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="Required columns the table lacks (then not ready).",
     )
+    change_log = ChangeLogStatusSerializer()
 
     def to_representation(self, instance):
         layout = instance
@@ -554,5 +567,6 @@ class TableLayoutSerializer(serializers.Serializer):
                 "sortable": layout.sortable,
                 "unserved_columns": layout.unserved,
                 "missing_required": layout.missing_required,
+                "change_log": self.context["change_log"],
             }
         )

@@ -23,6 +23,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from media import change_log
 from media.actions import ACTIONS, MAX_BATCH
 from media.exceptions import ErrorShape, MediaNotFound
 from media.filters import (
@@ -45,6 +46,7 @@ from media.serializers import (
     ActionDoneSerializer,
     BulkResponseSerializer,
     BulkSerializer,
+    ChangeLogStatusSerializer,
     CommandErrorSerializer,
     ConsoleDoneSerializer,
     ErrorSerializer,
@@ -303,7 +305,7 @@ class MediaViewSet(viewsets.GenericViewSet):
                 else orjson.loads(page.items)
             )
             data = self.paginator.get_paginated_response(items).data
-            return Read(data, page.snapshot)
+            return Read(data, page.validity)
 
         return cached_read(request, compute)
 
@@ -313,7 +315,7 @@ class MediaViewSet(viewsets.GenericViewSet):
 
         def compute():
             row = media_get(hash=hash, include_deleted=bool(params["include_deleted"]))
-            return Read(self.get_serializer(row.item).data, row.snapshot, row.etag)
+            return Read(self.get_serializer(row.item).data, row.validity, row.etag)
 
         return cached_read(request, compute)
 
@@ -431,7 +433,9 @@ class MediaViewSet(viewsets.GenericViewSet):
         The service reads the live table's catalogue at start and follows it as
         the pipeline migrates it; `read_at` says when it last read it.
         """
-        return Response(TableLayoutSerializer(current_layout()).data)
+        layout = current_layout()
+        context = {"change_log": change_log.status(layout)}
+        return Response(TableLayoutSerializer(layout, context=context).data)
 
     @extend_schema(
         summary="The operator actions",
@@ -553,7 +557,7 @@ class MediaViewSet(viewsets.GenericViewSet):
 
         def compute():
             facets = media_facets(query=request.query_params)
-            return Read(FacetsSerializer(facets).data, facets.snapshot)
+            return Read(FacetsSerializer(facets).data, facets.validity)
 
         return cached_read(request, compute)
 
@@ -711,6 +715,7 @@ class ReadinessView(ProbeView):
                         help_text="This process's read cache: entries, bytes, limit_bytes, "
                         "hits, misses.",
                     ),
+                    "change_log": ChangeLogStatusSerializer(),
                 },
             ),
             503: inline_serializer(
@@ -757,6 +762,7 @@ class ReadinessView(ProbeView):
                 + ".",
             )
         body["read_cache"] = read_cache().stats()
+        body["change_log"] = change_log.status(layout)
         return Response(body)
 
     @staticmethod

@@ -20,6 +20,7 @@ from django.urls import clear_url_caches
 from rest_framework.test import APIClient
 
 import config.urls
+from media import change_log
 from media.ddl import create_media_table
 from media.generate import generate_record
 from media.layout import current_layout, live_layout, refresh_layout
@@ -68,12 +69,14 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
                 and not request.config.getoption("create_db"),
             )
         create_media_table(replace=True)
+        change_log.install()
         refresh_layout()
 
 
 @pytest.fixture(scope="session")
 def media_table(request, django_db_setup, django_db_blocker):
-    """The media table of one generation (media/sql), triggers included; its name.
+    """The media table of one generation (media/sql), triggers included, with the change
+    log's (as `make run` has it); its name.
 
     Not schema_editor.create_model: that would make varchar columns where
     production has enums, and no triggers.
@@ -82,6 +85,7 @@ def media_table(request, django_db_setup, django_db_blocker):
     generation = getattr(request, "param", GENERATIONS_UNDER_TEST[-1])
     with django_db_blocker.unblock():
         create_media_table(generation=generation, replace=True)
+        change_log.install()
         refresh_layout()
     return generation
 

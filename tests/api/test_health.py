@@ -11,11 +11,10 @@ from django.urls import reverse
 
 from media.layout import live_layout
 from tests.spec import table_columns
-from tests.support.api import without_latency
+from tests.support.api import READY, without_latency
 from tests.support.database import unreachable
 from tests.support.rows import TABLE, execute
 
-READY = {"status": "ready", "database": "ok", "media_table": "ok"}
 HEALTHY = {"status": "healthy"}
 
 

@@ -48,6 +48,7 @@ def test_table_endpoint_describes_the_layout_served_on_each_generation(api_clien
     assert body["missing_required"] == []
     assert body["table"] == TABLE.replace('"', "")
     assert body["fingerprint"] == current_layout().fingerprint
+    assert body["change_log"]["mode"] == "log"
 
 
 def test_table_endpoint_names_unknown_columns_and_keys_without_a_source(api_client, db):

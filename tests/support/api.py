@@ -102,6 +102,15 @@ def fetch_schema() -> dict:
     return response.json()
 
 
+# Readiness's 200 on the test database, which has the change log as `make run`'s does.
+READY = {
+    "status": "ready",
+    "database": "ok",
+    "media_table": "ok",
+    "change_log": {"mode": "log", "detail": "Cached reads are validated by the change log."},
+}
+
+
 def without_latency(body: dict) -> dict:
     """A readiness body minus what it measures: the latency (a non-negative float) and, when
     ready, the read cache's figures (tests/test_read_cache.py checks their values)."""

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from media import change_log
 from media.ddl import LATEST, create_media_table
 from media.generate import media_generate
 from media.layout import refresh_layout
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         table = Media._meta.db_table
         if create_media_table():
             self.stdout.write(f"Created {table} as the pipeline has it today ({LATEST}).")
+        # Idempotent: creates only the triggers that are missing.
+        for trigger in change_log.install().created:
+            self.stdout.write(f"Installed the change log's trigger {trigger}.")
         refresh_layout()
         if Media.objects.exists():
             self.stdout.write(f"{table} already has rows; keeping them.")
