@@ -148,10 +148,13 @@ BEGIN
 END $$;
 
 -- What a cached answer's validity rests on besides the log: the server's start
--- (an unlogged table is emptied by a crash), the tables' identities, the log's
--- triggers and whether they fire, and the columns and enum labels (no trigger
--- sees a migration). `logged`: every watched table has its four triggers firing.
-CREATE OR REPLACE FUNCTION {n.function("change_log_state")}(OUT state text, OUT logged boolean)
+-- (an unlogged table is emptied by a crash), the log's triggers and whether they
+-- fire, and the catalogue: the tables' identities, their columns and the enum
+-- labels (no trigger sees a migration; media.layout re-reads itself when it
+-- changes). `logged`: every watched table has its four triggers firing.
+DROP FUNCTION IF EXISTS {n.function("change_log_state")}();
+CREATE FUNCTION {n.function("change_log_state")}(
+    OUT state text, OUT logged boolean, OUT catalog text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     media regclass := pg_catalog.to_regclass({media});
@@ -167,11 +170,11 @@ BEGIN
     INTO triggers, firing_media, firing_training
     FROM pg_catalog.pg_trigger t
     WHERE t.tgrelid IN (media, training) AND t.tgname LIKE {prefix};
-    state := concat_ws('|', pg_catalog.pg_postmaster_start_time(), media::oid, training::oid,
-        triggers,
+    catalog := concat_ws('|', media::oid, training::oid,
         (SELECT max(a.xmin::text::bigint) || '/' || count(*) FROM pg_catalog.pg_attribute a
          WHERE a.attrelid IN (media, training) AND a.attnum > 0),
         (SELECT max(e.xmin::text::bigint) || '/' || count(*) FROM pg_catalog.pg_enum e));
+    state := concat_ws('|', pg_catalog.pg_postmaster_start_time(), triggers, catalog);
     logged := media IS NOT NULL AND firing_media = 4
               AND (training IS NULL OR firing_training = 4);
 END $$;
@@ -357,6 +360,7 @@ class Reading:
     snapshot: str
     state: str
     logged: bool
+    catalog: str = ""
 
     def validity(self, affects: Callable[[], str]) -> Validity:
         """Validated by the log when it is on (`affects()` builds the condition), else by
@@ -413,7 +417,7 @@ def status(layout) -> dict:
 
 def reading_sql() -> str:
     return (
-        f"SELECT pg_current_snapshot()::text, s.state, s.logged "
+        f"SELECT pg_current_snapshot()::text, s.state, s.logged, s.catalog "
         f"FROM {names().function('change_log_state')}() s"
     )
 

@@ -138,6 +138,9 @@ class TableLayout:
     fingerprint: str
     read_at: datetime = field(compare=False)
     change_log: bool = False  # the change log's functions exist (media.change_log)
+    # Their version of the catalogue this layout was read from (change_log_state's
+    # `catalog`); a read transaction that finds another re-reads the layout.
+    catalog: str = ""
 
     @property
     def exists(self) -> bool:
@@ -222,6 +225,10 @@ def read_layout(using_connection=None) -> TableLayout:
         fingerprint, change_log = cursor.fetchone()
         cursor.execute(CATALOGUE_SQL + " ORDER BY c.relname, a.attnum", names)
         rows = cursor.fetchall()
+        catalog = ""
+        if change_log:
+            cursor.execute(f"SELECT s.catalog FROM {names['change_log']} s")  # noqa: S608
+            catalog = cursor.fetchone()[0]
     tables: dict[str, dict[str, Column]] = {"media": {}, "training": {}}
     for relname, _relid, _attnum, name, type_, not_null, _typid, is_array, enum, labels in rows:
         tables[relname][name] = Column(name, type_, not_null, is_array, enum, tuple(labels))
@@ -231,6 +238,7 @@ def read_layout(using_connection=None) -> TableLayout:
         fingerprint=fingerprint,
         read_at=datetime.now(UTC),
         change_log=change_log,
+        catalog=catalog,
     )
 
 
@@ -307,9 +315,13 @@ def refresh_layout() -> TableLayout:
     return live_layout.refresh()
 
 
+class LayoutMoved(DatabaseError):
+    """A read found the catalogue at another version than the layout it was given."""
+
+
 def layout_changed(exc: DatabaseError) -> bool:
-    """Whether a database error is what a stale layout meets."""
-    return isinstance(exc.__cause__, LAYOUT_ERRORS)
+    """Whether an error is what a stale layout meets."""
+    return isinstance(exc, LayoutMoved) or isinstance(exc.__cause__, LAYOUT_ERRORS)
 
 
 def follows_layout(func: Callable) -> Callable:

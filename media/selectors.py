@@ -28,7 +28,7 @@ from media.filters import (
     MediaChangeFilter,
     MediaFilter,
 )
-from media.layout import TableLayout, follows_layout
+from media.layout import LayoutMoved, TableLayout, follows_layout
 from media.models import HASH_REGEX, Media, MediaChange, Training, row_etag
 from media.pagination import Page, page_of, validated
 
@@ -67,7 +67,7 @@ def read_transaction(layout: TableLayout | None = None):
     query = (
         change_log.reading_sql()
         if layout is not None and layout.change_log
-        else "SELECT pg_current_snapshot()::text, '', false"
+        else "SELECT pg_current_snapshot()::text, '', false, ''"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
@@ -77,6 +77,9 @@ def read_transaction(layout: TableLayout | None = None):
             cursor.execute(query)
         reading = Reading(*cursor.fetchone())
         if layout is not None:
+            if reading.catalog != layout.catalog:
+                # Migrated since the layout was read: read it again (follows_layout).
+                raise LayoutMoved(f"catalogue {layout.catalog} is now {reading.catalog}")
             change_log.explain_once(reading)
         yield reading
 

@@ -81,7 +81,8 @@ def test_the_service_migrates_checks_and_serves_as_a_role_with_only_its_grants(
 ):
     name, role, environment = service_role
 
-    manage(environment, "migrate", "--no-input")
+    migrated = manage(environment, "migrate_locked", "--no-input")
+    assert migrated.count("Installed the change log's trigger") == 8  # 4 on each table
     manage(environment, "check", "--database", "default")
     created = manage(environment, "media_operator", "create", "ops")
     key = re.search(r"Token: (\S+)", created).group(1)
@@ -109,16 +110,50 @@ def test_the_service_migrates_checks_and_serves_as_a_role_with_only_its_grants(
         status, _, _ = server.get(item_path(target))
         assert status == 200
         assert server.get(reverse("health-ready"))[0] == 200
-        assert server.get(reverse("media-table"))[0] == 200
+        status, _, body = server.get(reverse("media-table"))
+        assert status == 200 and json.loads(body)["change_log"]["mode"] == "log"
 
         changed = patch(server, target, key)
         assert changed["success"] is True
         assert changed["data"]["rejection_status"] == "override"
 
+    # The pipeline, as its own role, writes through the role's triggers into the role's log.
+    with connect(name) as pipeline:
+        pipeline.execute(f'UPDATE "{settings.MEDIA_SCHEMA}".media SET uploader = %s', ["p"])
+        logged = pipeline.execute(
+            f'SELECT count(*) FROM "{settings.DJANGO_SCHEMA}".change_log WHERE op = %s', ["U"]
+        ).fetchone()[0]
+    assert logged == 2  # the PATCH's and the pipeline's
+
     # Sessions are rows of the role's own schema: a login writes one, revoke deletes it.
     shell = manage(environment, "shell", "--no-imports", "-c", LOG_IN_AND_COUNT_SESSIONS)
     assert shell.strip() == "1"
     assert manage(environment, "media_operator", "revoke", "ops").endswith("Sessions ended: 1.\n")
+
+
+def test_without_the_trigger_grant_the_service_validates_by_snapshot_and_says_how_to_enable(
+    service_role, tmp_path: Path
+):
+    name, role, environment = service_role
+    with connect(name) as admin:
+        admin.execute(f'REVOKE TRIGGER ON "{settings.MEDIA_SCHEMA}".media FROM "{role}"')
+
+    migrated = manage(environment, "migrate_locked", "--no-input")
+    with connect(name) as admin:
+        triggers = admin.execute(
+            "SELECT count(*) FROM pg_trigger WHERE starts_with(tgname, 'rear_diff_change_log_') "
+            "AND tgrelid = %s::regclass",
+            [f'"{settings.MEDIA_SCHEMA}".media'],
+        ).fetchone()[0]
+
+    assert "No TRIGGER privilege on" in migrated and triggers == 0
+    with ProductionServer(environment, log=tmp_path / "log") as server:
+        assert server.get(reverse("media-list"))[0] == 200
+        assert server.get(reverse("media-list"))[0] == 200
+        described = json.loads(server.get(reverse("media-table"))[2])["change_log"]
+    assert described["mode"] == "snapshot"
+    assert "media_change_log install" in described["detail"]
+    assert "media_change_log install" in (tmp_path / "log").read_text()
 
 
 def patch(server, target, key):

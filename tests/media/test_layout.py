@@ -23,10 +23,12 @@ def test_the_layout_is_read_from_the_catalogue_never_from_the_table(db, media_ta
     with CaptureQueriesContext(connection) as queries:
         read_layout()
 
-    assert len(queries) == 2  # the fingerprint, then the catalogue rows
-    for query in queries:
-        assert "pg_attribute" in query["sql"]
-        assert TABLE not in query["sql"] and "training" not in query["sql"].split("FROM")[1]
+    # The fingerprint, the catalogue rows, then the change log's version of the catalogue.
+    fingerprint, rows, version = (query["sql"] for query in queries)
+    for sql in (fingerprint, rows):
+        assert "pg_attribute" in sql
+        assert TABLE not in sql and "training" not in sql.split("FROM")[1]
+    assert version.endswith("change_log_state() s")
 
 
 def test_within_the_check_interval_the_layout_is_not_read_again(db, media_table, settings):
