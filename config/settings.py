@@ -429,6 +429,12 @@ READ_CACHE_SHARED_SECONDS = env.int("READ_CACHE_SHARED_SECONDS", default=600)
 # Log rows are pruned every CHANGE_LOG_PRUNE_SECONDS once they are
 # CHANGE_LOG_KEEP_SECONDS old; an answer older than that is read again.
 CHANGE_LOG_ENABLED = env.bool("CHANGE_LOG", default=True)
+# Statements of up to this many rows are logged with the rows, before and after:
+# that lets an answer outlive a write it is not about, and costs each write a JSON
+# image of its rows. A larger statement (or any, with 0) is logged without them,
+# as one that may have touched any row. Written into the trigger function by
+# `media_change_log install` (and migrate_locked).
+CHANGE_LOG_IMAGE_ROWS = env.int("CHANGE_LOG_IMAGE_ROWS", default=1000)
 CHANGE_LOG_KEEP_SECONDS = env.float("CHANGE_LOG_KEEP_SECONDS", default=60)
 CHANGE_LOG_PRUNE_SECONDS = env.float("CHANGE_LOG_PRUNE_SECONDS", default=10)
 

@@ -3,10 +3,11 @@
 The service keeps a small log in its own schema (DJANGO_SCHEMA): statement-level
 triggers on `atp.media` (and `atp.training`, whose keys the list serves) write one
 row per statement, with the writer's top-level transaction id and, for up to
-IMAGE_ROWS rows, each changed row before and after, as JSON. A cached answer read
-under snapshot S stays valid while no log row of a writer S did not see could
-change it; that is decided in SQL (`change_log_check`), with the list's own
-filter compiled against the logged rows. See docs/performance.md, "The change log".
+CHANGE_LOG_IMAGE_ROWS rows, each changed row before and after, as JSON. A cached
+answer read under snapshot S stays valid while no log row of a writer S did not
+see could change it; that is decided in SQL (`change_log_check`), with the
+list's own filter compiled against the logged rows. The README's "The change
+log" says what it costs and what bypasses it.
 
 The trigger function names no column: it logs whole rows (`json_agg`), so the
 pipeline may add and drop columns, and nothing depends on the tables' row types.
@@ -24,10 +25,6 @@ from django.db.models import Q, QuerySet
 
 logger = logging.getLogger(__name__)
 
-# A statement changing more rows than this is logged without its rows, as one
-# that may have touched any row: it costs the writer a count, not a JSON image of
-# every row (a 10,000-row UPDATE then costs about what an unlogged one does).
-IMAGE_ROWS = 1000
 # One trigger per event, with the transition tables it needs (PostgreSQL allows
 # them only on a trigger of one event).
 TRANSITIONS = {
@@ -117,32 +114,34 @@ def functions_sql(n: Names) -> str:
 CREATE OR REPLACE FUNCTION {n.function("change_log_write")}() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    most integer := TG_ARGV[0]::integer;
+    most constant integer := {settings.CHANGE_LOG_IMAGE_ROWS};
+    op constant "char" := left(TG_OP, 1);
+    changed integer;
 BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO {n.log} (relid, op) VALUES (TG_RELID, op);
+        RETURN NULL;
+    END IF;
+    -- Counted up to one past `most`: a large statement costs no more to count.
     IF TG_OP = 'INSERT' THEN
+        SELECT count(*) INTO changed FROM (SELECT FROM new_rows LIMIT most + 1) c;
+    ELSE
+        SELECT count(*) INTO changed FROM (SELECT FROM old_rows LIMIT most + 1) c;
+    END IF;
+    IF changed = 0 THEN
+        RETURN NULL;
+    ELSIF changed > most THEN
+        INSERT INTO {n.log} (relid, op) VALUES (TG_RELID, op);
+    ELSIF TG_OP = 'INSERT' THEN
         INSERT INTO {n.log} (relid, op, new_rows)
-        SELECT TG_RELID, 'I', CASE WHEN json_array_length(images) <= most THEN images END
-        FROM (SELECT json_agg(t.image) AS images
-              FROM (SELECT r AS image FROM new_rows r LIMIT most + 1) t) s
-        WHERE images IS NOT NULL;
+        VALUES (TG_RELID, op, (SELECT json_agg(r) FROM new_rows r));
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO {n.log} (relid, op, old_rows, new_rows)
-        SELECT TG_RELID, 'U',
-               CASE WHEN json_array_length(old_images) <= most THEN old_images END,
-               CASE WHEN json_array_length(old_images) <= most THEN new_images END
-        FROM (SELECT json_agg(t.image) AS old_images
-              FROM (SELECT r AS image FROM old_rows r LIMIT most + 1) t) o,
-             (SELECT json_agg(t.image) AS new_images
-              FROM (SELECT r AS image FROM new_rows r LIMIT most + 1) t) n
-        WHERE old_images IS NOT NULL;
-    ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO {n.log} (relid, op, old_rows)
-        SELECT TG_RELID, 'D', CASE WHEN json_array_length(images) <= most THEN images END
-        FROM (SELECT json_agg(t.image) AS images
-              FROM (SELECT r AS image FROM old_rows r LIMIT most + 1) t) s
-        WHERE images IS NOT NULL;
+        VALUES (TG_RELID, op, (SELECT json_agg(r) FROM old_rows r),
+                (SELECT json_agg(r) FROM new_rows r));
     ELSE
-        INSERT INTO {n.log} (relid, op) VALUES (TG_RELID, 'T');
+        INSERT INTO {n.log} (relid, op, old_rows)
+        VALUES (TG_RELID, op, (SELECT json_agg(r) FROM old_rows r));
     END IF;
     RETURN NULL;
 END $$;
@@ -326,7 +325,7 @@ def install(*, using: str = "default", lock_timeout: str = "2s") -> Installed:
                 cursor.execute(
                     f"CREATE TRIGGER {trigger} AFTER {operation.upper()} ON {table} "
                     f"{TRANSITIONS[operation]} FOR EACH STATEMENT "
-                    f"EXECUTE FUNCTION {n.function('change_log_write')}('{IMAGE_ROWS}')"
+                    f"EXECUTE FUNCTION {n.function('change_log_write')}()"
                 )
                 created.append(f"{table} {trigger}")
     return Installed(tuple(created), tuple(present), tuple(dict.fromkeys(refused)))

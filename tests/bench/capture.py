@@ -40,10 +40,12 @@ def captured(send) -> str:
 
 
 def prepare_service() -> str:
-    """The service's own tables (migrate, as a deployment does) and an operator's token."""
+    """The service's own tables (migrate_locked, as a deployment does) and an operator's
+    token."""
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    # migrate_locked also installs the change log, which the read cache validates by.
+    call_command("migrate_locked", interactive=False, verbosity=0)
     call_command("media_operator", "create", OPERATOR, stdout=StringIO())
     token = StringIO()
     # Keys are shown only when issued: rotate prints a fresh one on every run.

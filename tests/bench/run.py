@@ -12,8 +12,8 @@ cache's repeat cases (tests/bench/repeat.py), in a second table.
 
 Environment: BENCH_TABLES, BENCH_ROWS, BENCH_REPEAT_MIN_ROWS, BENCH_SECONDS (per
 run, default 10), BENCH_WARMUP (wrk warm-up per case, default 2), BENCH_CASES (a
-subset, e.g. default,patch), and GUNICORN_WORKERS etc. as config/gunicorn.py
-reads them.
+subset, e.g. default,patch), BENCH_CHANGE_LOG (false: the repeat table's cache
+validated by snapshot), and GUNICORN_WORKERS etc. as config/gunicorn.py reads them.
 """
 
 import json

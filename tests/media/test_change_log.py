@@ -8,6 +8,7 @@ but leaves answers valid, so these tests need not have the cluster to themselves
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -181,7 +182,7 @@ def test_a_truncate_is_seen(api_client, rows):
 
 def test_a_statement_of_more_rows_than_it_logs_is_logged_without_them_and_seen(api_client, rows):
     read = again(api_client, query={"error_status": "true"})
-    many = change_log.IMAGE_ROWS + 1
+    many = settings.CHANGE_LOG_IMAGE_ROWS + 1
     # Rows that do not match the filter: with their images they would leave it valid.
     pipeline(
         f"INSERT INTO {TABLE} (hash, media_type, original_title) "
@@ -195,6 +196,24 @@ def test_a_statement_of_more_rows_than_it_logs_is_logged_without_them_and_seen(a
 
     assert logged == ("I", True)
     assert read().read_cache == "miss"
+
+
+def test_without_images_a_write_to_a_row_off_the_page_reads_it_again(api_client, rows, settings):
+    kept = settings.CHANGE_LOG_IMAGE_ROWS
+    settings.CHANGE_LOG_IMAGE_ROWS = 0  # written into the trigger function by install
+    change_log.install()
+    try:
+        read = again(api_client)
+        pipeline(f"UPDATE {TABLE} SET media_title = 'Old news' WHERE hash = %s", [rows[-1].hash])
+        response = read()
+    finally:
+        settings.CHANGE_LOG_IMAGE_ROWS = kept
+        change_log.install()
+    with connect() as sql:
+        logged = sql.execute(f"SELECT op, old_rows IS NULL FROM {N.log}").fetchall()
+
+    assert logged == [("U", True)]
+    assert response.read_cache == "miss"
 
 
 @pytest.mark.tables("g2")  # atp.training holds served keys from G2 on
