@@ -90,8 +90,6 @@ schema: install
 # Service vs the SQL floor on G0 and G2 at 10,000, 200,000 and 1,000,000 rows, the read
 # cache's repeat cases (tests/bench/run.py), the cold pages against the earlier service
 # (tests/bench/cold.py), one 1,000-row bulk (tests/bench/bulk.py), the read cache's
-# cache's repeat cases (tests/bench/run.py), the cold pages against the earlier service
-# (tests/bench/cold.py), one 1,000-row bulk (tests/bench/bulk.py), the read cache's
 # memory (tests/bench/cache_memory.py), what the metrics cost on its hit path
 # (tests/bench/metrics_cost.py) and what the change log costs the pipeline's writers
 # and how big it stays (tests/bench/change_log.py).
@@ -101,11 +99,8 @@ bench: install wrk
 	$(VENV)/bin/python -m tests.bench.cold
 	$(VENV)/bin/python -m tests.bench.bulk
 	$(VENV)/bin/python -m tests.bench.cache_memory
-# cache's repeat cases (tests/bench/run.py), the cold pages against the earlier service
-# (tests/bench/cold.py), one 1,000-row bulk (tests/bench/bulk.py), the read cache's
-# memory (tests/bench/cache_memory.py), what the metrics cost on its hit path
-# (tests/bench/metrics_cost.py) and what the change log costs the pipeline's writers
-# and how big it stays (tests/bench/change_log.py).
+	$(VENV)/bin/python -m tests.bench.metrics_cost
+	$(VENV)/bin/python -m tests.bench.change_log
 
 # The production server on its own embedded PostgreSQL (.local/faults-pgdata) under
 # wrk while the database stops and starts, then 60 s of load and concurrent

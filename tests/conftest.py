@@ -20,16 +20,14 @@ from django.urls import clear_url_caches
 from rest_framework.test import APIClient
 
 import config.urls
-from media import change_log
-from media.ddl import create_media_table
 from media.generate import generate_record
-from media.layout import current_layout, live_layout, refresh_layout
+from media.layout import current_layout, live_layout
 from media.operators import operator_create, token_issue
 from media.throttling import CountingThrottle
 from tests.spec import GENERATIONS_UNDER_TEST, SAMPLE_ROW
 from tests.support.api import fetch_schema, token_client
 from tests.support.database import LOCAL_REDIS, unreachable
-from tests.support.rows import LONG_AGO, insert_media
+from tests.support.rows import LONG_AGO, insert_media, make_media_table
 
 
 def pytest_configure(config):
@@ -68,9 +66,7 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
                 keepdb=request.config.getoption("reuse_db")
                 and not request.config.getoption("create_db"),
             )
-        create_media_table(replace=True)
-        change_log.install()
-        refresh_layout()
+        make_media_table()
 
 
 @pytest.fixture(scope="session")
@@ -84,9 +80,7 @@ def media_table(request, django_db_setup, django_db_blocker):
     """
     generation = getattr(request, "param", GENERATIONS_UNDER_TEST[-1])
     with django_db_blocker.unblock():
-        create_media_table(generation=generation, replace=True)
-        change_log.install()
-        refresh_layout()
+        make_media_table(generation)
     return generation
 
 

@@ -3,7 +3,7 @@
 Usage: python -m tests.faults.prepare <rows> <seed>, with PGSQL_* pointing at the
 faults cluster (never the pipeline's database: this may drop schema atp). Runs
 the migrations, creates the production table and fills it with <rows> generated
-rows unless it already holds exactly that many.
+rows unless it already holds exactly that many, and installs the change log.
 """
 
 import sys
@@ -17,6 +17,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from media import change_log
     from media.ddl import create_media_table
     from media.generate import media_generate
     from media.models import Media
@@ -31,6 +32,7 @@ def main() -> None:
         print(f"  generated {rows:,} rows (seed {seed})")
     else:
         print(f"  reusing {rows:,} rows")
+    change_log.install()  # as migrate_locked does on a deployment whose role may
 
 
 if __name__ == "__main__":

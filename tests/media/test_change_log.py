@@ -18,7 +18,7 @@ from media.layout import current_layout, live_layout
 from media.read_cache import read_cache
 from tests.support.api import item_path
 from tests.support.database import connect
-from tests.support.rows import TABLE
+from tests.support.rows import TABLE, make_media_table
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LIST = reverse("media-list")
@@ -313,11 +313,7 @@ def test_a_migration_passes_with_the_log_installed_and_is_seen(
         response = read()
         written = api_client.get(LIST, PAGE).status_code
     finally:
-        from media.ddl import create_media_table
-
-        create_media_table(generation=media_table, replace=True)
-        change_log.install()
-        live_layout.forget()
+        make_media_table(media_table)
 
     assert response.read_cache == "miss"
     assert written == 200

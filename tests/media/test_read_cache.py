@@ -16,12 +16,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from media.ddl import create_media_table
 from media.models import Media
 from media.read_cache import read_cache
 from tests.support.api import item_path, status_path
 from tests.support.database import connect
 from tests.support.metrics import scrape
+from tests.support.rows import make_media_table
 
 # The test database has the change log: a commit by another test, in another
 # database, leaves these answers valid (tests/media/test_change_log.py).
@@ -134,7 +134,7 @@ def test_a_migration_of_the_table_is_seen_by_the_next_read(
     try:
         response = api_client.get(LIST, FIVE)
     finally:  # committed: the session's table is made again for the tests after this one
-        create_media_table(generation=media_table, replace=True)
+        make_media_table(media_table)
 
     assert response.read_cache == "miss"
     assert response.json()["data"][0]["uploader"] is None

@@ -12,7 +12,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 
+from media import change_log
+from media.ddl import LATEST, create_media_table
 from media.generate import media_insert
+from media.layout import refresh_layout
 from media.models import Media, MediaChange
 
 TABLE = Media._meta.db_table
@@ -56,6 +59,14 @@ FULL_ROW = {
     "created_at": datetime(2024, 2, 29, 23, 59, 59, 5, tzinfo=UTC),
     "updated_at": datetime(2024, 3, 1, 0, 0, 0, 0, tzinfo=UTC),
 }
+
+
+def make_media_table(generation: str = LATEST) -> None:
+    """The pipeline's table of `generation` made anew (media/sql), triggers included, with the
+    change log's triggers as make run's database has them; the layout read again."""
+    create_media_table(generation=generation, replace=True)
+    change_log.install()
+    refresh_layout()
 
 
 def execute(*statements: str) -> None:
