@@ -20,7 +20,7 @@ from django.urls import clear_url_caches
 from rest_framework.test import APIClient
 
 import config.urls
-from media.generate import generate_record
+from media.demo.generate import generate_record
 from media.layout import current_layout, live_layout
 from media.operators import operator_create, token_issue
 from media.throttling import CountingThrottle
@@ -71,7 +71,7 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def media_table(request, django_db_setup, django_db_blocker):
-    """The media table of one generation (media/sql), triggers included, with the change
+    """The media table of one generation (media/demo/sql), triggers included, with the change
     log's (as `make run` has it); its name.
 
     Not schema_editor.create_model: that would make varchar columns where

@@ -39,7 +39,7 @@ NOT_NULL_COLUMNS = words(
     """
 )
 
-# The generations the suite runs its table tests on (media/ddl.py builds them):
+# The generations the suite runs its table tests on (media/demo/ddl.py builds them):
 # G0, G1 before soft delete (Flyway 23), and today's G2.
 GENERATIONS_UNDER_TEST = ("g0", "g1-v23", "g2")
 

@@ -1,4 +1,4 @@
-"""media/generate.py: deterministic demo rows, COPYed into each generation's real table."""
+"""media/demo/generate.py: deterministic demo rows, COPYed into each generation's real table."""
 
 import random
 
@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from media.generate import generate_record, media_generate
+from media.demo.generate import generate_record, media_generate
 from media.layout import current_layout
 from media.models import Media, Training
 from tests.spec import media_types, pipeline_statuses

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from media import change_log
-from media.ddl import LATEST, create_media_table
-from media.generate import media_generate
+from media.demo.ddl import LATEST, create_media_table
+from media.demo.generate import media_generate
 from media.layout import refresh_layout
 from media.models import Media
 from media.operators import operator_create, token_matches, token_rotate
@@ -16,7 +16,7 @@ DEMO_OPERATOR = "demo-operator"
 class Command(BaseCommand):
     help = (
         "On the embedded database only: create the media table as the pipeline has it today "
-        "(media/sql, with atp.training) and fill it with demo rows when it is empty, and make "
+        "(media/demo/sql, with atp.training) and fill it with demo rows when it is empty, and make "
         "a demo operator with a token."
     )
 

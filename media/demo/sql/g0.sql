@@ -1,7 +1,7 @@
 -- The media pipeline's table, reproduced exactly (see shared spec media-table.md).
 --
 -- G0 (spring 2025): 32 columns; triggers.sql adds triggers 1-4. Names are
--- unqualified on purpose: the loader (media/ddl.py) runs this file with
+-- unqualified on purpose: the loader (media/demo/ddl.py) runs this file with
 -- search_path set to the media schema, as the pipeline does.
 
 CREATE TYPE media_type AS ENUM ('movie', 'tv_show', 'tv_season');

@@ -1,6 +1,6 @@
-"""The pipeline's DDL for the demo and the tests, and the schema Django's own tables live in.
+"""The pipeline's DDL for the demo and the tests: the table's generations, as scripts.
 
-`media/sql/` reproduces the table's generations from the facts of media-table.md,
+`media/demo/sql/` reproduces the table's generations from the facts of media-table.md,
 as the pipeline's Flyway scripts made them. A generation is the list of scripts
 that builds it; the tests also apply single scripts to a live table to migrate
 it while the service runs.
@@ -59,7 +59,7 @@ def generation_sql(generation: str = LATEST) -> str:
 
 
 def run_script(script: str, *, using: str = "default", schema: str | None = None) -> None:
-    """Run one of media/sql's scripts in the media schema, as the pipeline runs it.
+    """Run one of media/demo/sql's scripts in the media schema, as the pipeline runs it.
 
     The scripts name nothing schema-qualified: they run with the media schema
     first on the search_path.
@@ -69,17 +69,3 @@ def run_script(script: str, *, using: str = "default", schema: str | None = None
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL search_path TO {quoted}")
         cursor.execute((SQL_DIR / script).read_text())
-
-
-def create_django_schema(*, using: str = "default", **kwargs) -> None:
-    """pre_migrate receiver: make sure DJANGO_SCHEMA exists before migrate.
-
-    An administrator creates it for a least-privileged role (README, "Database
-    role"); CREATE SCHEMA IF NOT EXISTS would still need the database's CREATE
-    privilege, so look first.
-    """
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [settings.DJANGO_SCHEMA])
-        if cursor.fetchone() is None:
-            cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(settings.DJANGO_SCHEMA)}")
