@@ -33,8 +33,8 @@ class MediaConfig(AppConfig):
 def create_django_schema(*, using: str = "default", **kwargs) -> None:
     """pre_migrate receiver: make sure DJANGO_SCHEMA exists before migrate.
 
-    An administrator creates it for a least-privileged role (README, "Database
-    role"); CREATE SCHEMA IF NOT EXISTS would still need the database's CREATE
+    An administrator creates it for a least-privileged role (docs/operations.md,
+    "Production"); CREATE SCHEMA IF NOT EXISTS would still need the database's CREATE
     privilege, so look first.
     """
     connection = connections[using]

@@ -1,6 +1,6 @@
 """The pipeline's DDL for the demo and the tests: the table's generations, as scripts.
 
-`media/demo/sql/` reproduces the table's generations from the facts of media-table.md,
+`media/demo/sql/` reproduces the table's generations from the facts of docs/table.md,
 as the pipeline's Flyway scripts made them. A generation is the list of scripts
 that builds it; the tests also apply single scripts to a live table to migrate
 it while the service runs.

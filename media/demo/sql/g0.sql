@@ -1,4 +1,4 @@
--- The media pipeline's table, reproduced exactly (see shared spec media-table.md).
+-- The media pipeline's table, reproduced exactly (docs/table.md, "The row").
 --
 -- G0 (spring 2025): 32 columns; triggers.sql adds triggers 1-4. Names are
 -- unqualified on purpose: the loader (media/demo/ddl.py) runs this file with

@@ -1,4 +1,4 @@
--- Triggers 1-4 of media-table.md: G0's, and G1's from Flyway version 19 on.
+-- Triggers 1-4 of docs/table.md ("The triggers"): G0's, and G1's from Flyway version 19 on.
 -- CREATE OR REPLACE: the functions outlive a re-created table (G0 -> G1).
 
 -- Triggers: all BEFORE UPDATE, FOR EACH ROW. PostgreSQL fires triggers of the

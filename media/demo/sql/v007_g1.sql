@@ -1,4 +1,4 @@
--- G1, Flyway version 7: the pipeline re-creates atp.media (media-table.md, "G1").
+-- G1, Flyway version 7: the pipeline re-creates atp.media (docs/table.md, "The generations").
 --
 -- New enum labels (`unknown`; `file_accepted`, `media_accepted`, no `queued`),
 -- no `language`, and 19 metadata columns between tmdb_id and resolution.

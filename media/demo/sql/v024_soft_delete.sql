@@ -1,4 +1,4 @@
--- G1, Flyway version 24: soft delete (media-table.md, "Version 24 adds soft delete").
+-- G1, Flyway version 24: soft delete (docs/table.md, "The generations").
 -- NULL means active; a timestamp means a person deleted the row, and every
 -- stage of the pipeline skips it.
 

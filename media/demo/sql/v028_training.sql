@@ -1,5 +1,5 @@
 -- G2, Flyway version 28: the metadata moves to atp.training, one row per movie
--- keyed by imdb_id; atp.media keeps 27 columns (media-table.md, "G2").
+-- keyed by imdb_id; atp.media keeps 27 columns (docs/table.md, "The generations").
 -- atp.prediction is the model's output; the service is granted SELECT on it.
 
 CREATE TABLE training (

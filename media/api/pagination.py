@@ -1,99 +1,12 @@
-"""Pages: the strict query form every list validates, and the envelope `data` + `pagination`."""
+"""Pages: the envelope `data` + `pagination` with DRF's limit/offset links."""
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django import forms
-from django_filters.utils import translate_validation
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
-MAX_OFFSET = 2**63 - 1  # PostgreSQL's OFFSET is a bigint
-LIMIT_MESSAGE = f"Must be an integer from 1 to {MAX_LIMIT}."
-OFFSET_MESSAGE = "Must be an integer >= 0."
-
-
-class GivenValue:
-    """A form-field mixin: a parameter is absent or has a value; `?limit=` is a bad value.
-
-    Django's forms read an empty input as no value, as an HTML form sends its
-    empty fields. A client that writes `?updated_before=` asked for something,
-    and quietly dropping the filter would answer another question; a type
-    whose values exclude the empty string (a number, a boolean, a choice, a
-    pattern) says so in the OpenAPI schema too. Free text takes it; a comma-separated
-    set refuses it as an empty label (media.filters.EnumSetField).
-    """
-
-    empty_message = "Give a value, or leave the parameter out."
-
-    def to_python(self, value):
-        if value == "":
-            raise forms.ValidationError(self.empty_message, code="empty")
-        return super().to_python(value)
-
-
-class QueryIntegerField(GivenValue, forms.IntegerField):
-    pass
-
-
-class StrictQueryForm(forms.Form):
-    """A query-string form that refuses a parameter given twice (ambiguous: which one?)."""
-
-    def clean(self):
-        for name in self.fields:
-            if len(self.data.getlist(name)) > 1:
-                self.add_error(name, f"Give {name} at most once.")
-        return super().clean()
-
-
-class PageForm(StrictQueryForm):
-    """`limit` and `offset`, refused when out of range (DRF would clamp or ignore them)."""
-
-    limit = QueryIntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_LIMIT,
-        error_messages=dict.fromkeys(["invalid", "min_value", "max_value"], LIMIT_MESSAGE),
-    )
-    offset = QueryIntegerField(
-        required=False,
-        min_value=0,
-        max_value=MAX_OFFSET,
-        error_messages=dict.fromkeys(["invalid", "min_value", "max_value"], OFFSET_MESSAGE),
-    )
-
-    def clean_limit(self):
-        limit = self.cleaned_data["limit"]
-        return DEFAULT_LIMIT if limit is None else limit
-
-    def clean_offset(self):
-        offset = self.cleaned_data["offset"]
-        return 0 if offset is None else offset
-
-
-def validated(form: forms.Form) -> dict:
-    """The form's cleaned data, or one 400 naming every bad parameter."""
-    if not form.is_valid():
-        raise translate_validation(form.errors)
-    return form.cleaned_data
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int  # matching rows over all pages
-    limit: int
-    offset: int
-    validity: object = None  # what it rests on (media.change_log.Validity), when it was read so
-
-
-def page_of(rows, *, limit: int, offset: int) -> Page:
-    """One page of a queryset (or anything with count() and slicing)."""
-    total = rows.count()
-    items = list(rows[offset : offset + limit]) if offset < total else []
-    return Page(items=items, total=total, limit=limit, offset=offset)
+from media.forms import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PageForm, validated
+from media.selectors import Page, page_of
 
 
 class MediaPagination(LimitOffsetPagination):
@@ -110,10 +23,10 @@ class MediaPagination(LimitOffsetPagination):
         """DRF's entry point, for the generic views (a row's history)."""
         params = validated(PageForm(request.query_params))
         page = page_of(queryset, limit=params["limit"], offset=params["offset"])
-        self.use(page, request)
+        self.set_page(page, request)
         return page.items
 
-    def use(self, page: Page, request) -> None:
+    def set_page(self, page: Page, request) -> None:
         """Render `page` next: the attributes DRF's link methods read."""
         self.request = request
         self.count, self.limit, self.offset = page.total, page.limit, page.offset

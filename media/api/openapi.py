@@ -4,7 +4,7 @@ The declarations (models, serializers, filters) name every column, label and
 sort key the table has had over its generations; the served schema says what
 the live table (media.layout) has: the schema class adapts each operation's
 filter parameters, a postprocessing hook the enum components and the item's
-keys, and the schema view's generator (media.views.LiveSchemaView) generates it
+keys, and the schema view's generator (media.api.views.openapi) generates it
 again only when the table's layout changes.
 https://drf-spectacular.readthedocs.io/en/latest/customization.html
 """

@@ -13,7 +13,7 @@ from knox import auth
 from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
 
-from media.throttling import FailedAuthenticationThrottle
+from media.api.throttling import FailedAuthenticationThrottle
 
 TOKEN_KEY = re.compile(rb"\A(?:[0-9a-f]{64}|[0-9a-f]{40})\Z")
 
@@ -45,3 +45,12 @@ class TokenScheme(KnoxTokenScheme):
 
     target_class = TokenAuthentication
     name = "tokenAuth"
+
+
+def token_matches(*, username: str, key: str) -> bool:
+    """Whether `key` authenticates as `username` now, exactly as a request's would."""
+    try:
+        user, _ = TokenAuthentication().authenticate_credentials(key.encode())
+    except exceptions.AuthenticationFailed:
+        return False
+    return user.get_username() == username

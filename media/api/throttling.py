@@ -144,7 +144,7 @@ class FailedAuthenticationThrottle(SimpleRateThrottle):
     it, TRUSTED_PROXIES included), in the default cache like them.
 
     DRF throttles after it authenticates, so a bad token is a 401 that no throttle
-    counts, and each is a database lookup: media.authentication counts failures
+    counts, and each is a database lookup: media.api.authentication counts failures
     here, and refuses an address over the rate before it looks a token up.
     https://www.django-rest-framework.org/api-guide/throttling/#custom-throttles
     """

@@ -1,7 +1,7 @@
 """One exception handler for every error the API answers.
 
 Two body shapes, both from the contract, each built by the serializer that
-documents it (media.serializers):
+documents it (media.api.serializers):
 - reads (ErrorShape.READ):        {"error": <title>, "details": <messages>}
 - commands (ErrorShape.COMMAND):  {"success": false, "error": <title>, "message": <sentence>}
 A view picks the shape with its `error_shape` attribute (a write action sets it
@@ -23,7 +23,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from media.serializers import HASH_MISMATCH, CommandErrorSerializer, ErrorSerializer
+from media.api.serializers import HASH_MISMATCH, CommandErrorSerializer, ErrorSerializer
+from media.errors import InvalidRequest, MediaError, QueryTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class ErrorShape(StrEnum):
     COMMAND = "command"
 
 
-# Titles of DRF's own exceptions, by status; ours carry a `title`.
+# Titles of DRF's own exceptions, by status; the domain's (media.errors) carry a `title`.
 TITLES = {
     400: "Invalid request",
     401: "Authentication required",
@@ -48,104 +49,30 @@ TITLES = {
 CODE_TITLES = {HASH_MISMATCH: "Hash mismatch"}
 
 
-class MediaError(exceptions.APIException):
-    """An error of this API: a title for the body, and optional `details` beside the message.
-
-    Each kind names its HTTP status and its title in its class line, as keywords:
-    what the contract answers for it reads in one place.
-    """
-
-    title = "Error"
-
-    def __init_subclass__(cls, *, status_code: int, title: str, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls.status_code = status_code
-        cls.title = title
-
-    def __init__(self, message, *, details=None):
-        super().__init__(message)
-        self.details = details
-
-
-class MediaNotFound(MediaError, status_code=status.HTTP_404_NOT_FOUND, title="Media not found"):
-    def __init__(self, hash_value):
-        super().__init__(f"No media found with hash: {hash_value}")
-
-
-class MediaDeleted(MediaError, status_code=status.HTTP_409_CONFLICT, title="Media deleted"):
-    def __init__(self, hash_value):
-        super().__init__(
-            f"Media {hash_value} is soft-deleted (its deleted_at is set); the pipeline "
-            "ignores it and the service does not change it."
-        )
-
-
-class PreconditionFailed(
-    MediaError, status_code=status.HTTP_412_PRECONDITION_FAILED, title="Precondition failed"
-):
-    def __init__(self, hash_value, current_version):
-        super().__init__(
-            f"Media {hash_value} has changed since it was read (its version is now "
-            f"{current_version}); read it again and retry."
-        )
-
-
-class InvalidTransition(
-    MediaError, status_code=status.HTTP_409_CONFLICT, title="Invalid transition"
-):
-    """The row's state does not allow the action; `details` say what it is and what is needed."""
-
-    def __init__(self, hash_value, *, details):
-        super().__init__(
-            f"{details['action']} is not allowed on media {hash_value}: it needs "
-            f"{details['needs']}. Nothing was changed.",
-            details=details,
-        )
-
-
-class NotSupported(
-    MediaError, status_code=status.HTTP_409_CONFLICT, title="Not supported by this table"
-):
-    """The live table lacks what the action needs: a column, or a label of one of its enums."""
-
-
-class CountChanged(MediaError, status_code=status.HTTP_409_CONFLICT, title="Count changed"):
-    def __init__(self, *, expected, found):
-        super().__init__(
-            f"The filter matches {found} rows now, not the {expected} expected; nothing was "
-            "changed. Count again and resend.",
-            details={"expected_count": expected, "count": found},
-        )
-
-
-class TooManyRows(MediaError, status_code=status.HTTP_400_BAD_REQUEST, title="Invalid request"):
-    """A bulk filter that matches more rows than one batch may change."""
-
-
-class BatchRefused(MediaError, status_code=status.HTTP_409_CONFLICT, title="Batch refused"):
-    """A bulk request of which some rows refused: nothing was written; one result per row."""
-
-    def __init__(self, results):
-        refused = sum(1 for result in results if result["status"] != 200)
-        super().__init__(
-            f"{refused} of {len(results)} rows refused the action; nothing was changed. "
-            "See each row's result."
-        )
-        self.results = results
-
-
-class RequestTooLarge(
-    MediaError,
-    status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    title="Request body too large",
-):
+class RequestTooLarge(exceptions.APIException):
     """A body over DATA_UPLOAD_MAX_MEMORY_SIZE, which Django refuses to read."""
 
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    title = "Request body too large"
 
-class QueryTimeout(
-    MediaError, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, title="Query timeout"
-):
-    """statement_timeout cancelled the query; the request may succeed later or narrower."""
+
+class DomainError(exceptions.APIException):
+    """A refusal of the domain (media.errors) as DRF answers it: its status and message, and
+    its title, `details` and `results` for the body."""
+
+    def __init__(self, error: MediaError):
+        super().__init__(error.message)
+        self.status_code = error.status_code
+        self.title = error.title
+        self.details = error.details
+        self.results = getattr(error, "results", None)
+
+
+def _from_domain(error: MediaError) -> exceptions.APIException:
+    """A domain error as the API answers it; an invalid request as DRF's ValidationError."""
+    if isinstance(error, InvalidRequest):
+        return exceptions.ValidationError(error.details)
+    return DomainError(error)
 
 
 def error_body(shape, title, text, *, details=None, request_id=None, results=None) -> dict:
@@ -213,6 +140,8 @@ def exception_handler(exc, context):
         exc = RequestTooLarge(
             f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
         )
+    elif isinstance(exc, MediaError):
+        exc = _from_domain(exc)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -253,7 +182,7 @@ def _database_error(exc, shape):
             "The database did not answer within the time limit; narrow the request "
             "or try again later."
         )
-        body = error_body(shape, timeout.title, timeout.detail, request_id=get_guid())
+        body = error_body(shape, timeout.title, timeout.message, request_id=get_guid())
         return Response(body, status=timeout.status_code)
     logger.error("Database error (request %s): %s", get_guid(), exc, exc_info=exc)
     title = "Database error" if shape == ErrorShape.COMMAND else "Database error occurred"

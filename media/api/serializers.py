@@ -1,39 +1,22 @@
 """What the API reads and writes: the row as served, and the PATCH body."""
 
-from datetime import UTC, datetime
-from decimal import Decimal
-
 from django.core.validators import RegexValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.settings import api_settings
 
 from media.actions import ACTIONS, HISTORY_ACTIONS, MAX_BATCH, allowed_actions
 from media.filters import MediaFilter
 from media.layout import CONTRACT_KEYS, current_layout
 from media.models import HASH_REGEX, Media, MediaChange, PipelineStatus, RejectionStatus
+from media.values import json_value
 
 HASH_MESSAGE = "hash must be 40 hexadecimal characters"
 REASON_MAX = 500
 NOTE_MAX = 2000
 # The code of the body-hash-differs-from-path error; its title is "Hash mismatch".
 HASH_MISMATCH = "hash_mismatch"
-
-
-def utc_timestamp(value: datetime | None) -> str | None:
-    """The contract's timestamp: ISO 8601 in UTC, a Z, always six fractional digits."""
-    return None if value is None else value.astimezone(UTC).strftime(api_settings.DATETIME_FORMAT)
-
-
-def json_value(value):
-    """A column's value as the item serves it: timestamps as above, numerics as JSON numbers."""
-    if isinstance(value, datetime):
-        return utc_timestamp(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 class MediaSerializer(serializers.ModelSerializer):
@@ -113,7 +96,7 @@ def one_of_labels(column: str, labels) -> str:
     return f"{column.replace('_', ' ').capitalize()} must be one of: " + ", ".join(labels)
 
 
-class StrictBooleanField(serializers.BooleanField):
+class JsonBooleanField(serializers.BooleanField):
     """A JSON true or false; DRF's BooleanField would also take "yes", 1 or "on"."""
 
     default_error_messages = {"invalid": _("Must be true or false.")}
@@ -180,7 +163,7 @@ class PipelineStateUpdateSerializer(RowBodySerializer):
 
     pipeline_status = serializers.ChoiceField(choices=PipelineStatus.choices, required=False)
     rejection_status = serializers.ChoiceField(choices=RejectionStatus.choices, required=False)
-    error_status = StrictBooleanField(required=False)
+    error_status = JsonBooleanField(required=False)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -448,7 +431,7 @@ class ActionDescriptionSerializer(serializers.Serializer):
             ],
             "allowed_when": {action.allowed_when.column: action.allowed_when.values(layout)},
             "needs": action.allowed_when.describe(layout),
-            "then": action.then,
+            "then": action.trigger_effects,
             "reason_required": action.reason_required,
             "allowed_on_deleted": action.allowed_on_deleted,
             "supported": why is None,

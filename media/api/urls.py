@@ -3,8 +3,8 @@
 from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
-from media.monitoring import MetricsView
-from media.views import HealthView, HistoryViewSet, MediaViewSet, ReadinessView
+from media.api.monitoring import MetricsView
+from media.api.views import HealthView, HistoryViewSet, MediaViewSet, ReadinessView
 
 
 class OptionalSlashRouter(DefaultRouter):
