@@ -1,4 +1,4 @@
-"""Who the caller is: tokens (media/authentication.py, django-rest-knox) and sessions (the
+"""Who the caller is: tokens (media/api/authentication.py, django-rest-knox) and sessions (the
 browsable API's login), each refused when it cannot be trusted.
 
 Migration 0003 moves rest_framework.authtoken's clear-text keys into knox as

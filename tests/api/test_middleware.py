@@ -1,4 +1,4 @@
-"""media/middleware.py: the request id a client may choose, and one log line per request.
+"""media/api/middleware.py: the request id a client may choose, and one log line per request.
 
 The id (X-Request-ID, django-guid) is echoed, logged, written into the audit
 record and named in error bodies; a hostile one is replaced, never stored.

@@ -1,5 +1,5 @@
-"""media/parsers.py and the body limits: every PATCH body the service cannot take is a 4xx in the
-command shape, and the row stays as it was.
+"""media/api/parsers.py and the body limits: every PATCH body the service cannot take is a 4xx
+in the command shape, and the row stays as it was.
 
 Not JSON, not UTF-8, nested deeper than the json module takes: 400. Another
 Content-Type: 415. Over DATA_UPLOAD_MAX_MEMORY_SIZE: 413.

@@ -1,7 +1,7 @@
-"""media/permissions.py: who may read and who may write, the exact answer of every endpoint.
+"""media/api/permissions.py: who may read and who may write, the exact answer of every endpoint.
 
 Modes come from the settings AUTH_DISABLED and READ_AUTH_REQUIRED, which
-media/permissions.py reads at request time, so the `settings` fixture flips
+media/api/permissions.py reads at request time, so the `settings` fixture flips
 them per test. Callers: no credentials, a token that matches no user, a user
 without media.change_rejection_status, and an operator (group `operators`).
 Sessions and tokens themselves are in test_authentication.py.
@@ -125,7 +125,8 @@ def earlier_change(sample_media):
     return MediaChange.objects.get(pk=change.pk)
 
 
-# The actions the sample row (rejected, rejected, no error) allows on G2 (operator-actions.md).
+# The actions the sample row (rejected, rejected, no error) allows on G2
+# (docs/api.md, "Operator actions").
 SAMPLE_ALLOWED = ["re-ingest", "override", "approve", "delete"]
 
 

@@ -1,4 +1,4 @@
-"""DRF's throttles (media/throttling.py): writes per user, unauthenticated requests per address,
+"""DRF's throttles (media/api/throttling.py): writes per user, unauthenticated requests per address,
 never the probes; and a client cannot choose its own bucket with X-Forwarded-For.
 
 SimpleRateThrottle.THROTTLE_RATES is bound once, when DRF's throttling module

@@ -130,7 +130,7 @@ def test_on_g2_metadata_goes_to_training_and_some_rows_are_soft_deleted(db, medi
         cursor.execute(f"SELECT count(*), count(genre) FROM {TRAINING}")
         trained, with_genre = cursor.fetchone()
     assert 0 < deleted == deleted_as_trigger_5_leaves_them < 150
-    # Not every movie the pipeline knows has a training row (media-table.md).
+    # Not every movie the pipeline knows has a training row (docs/table.md, "The generations").
     assert 0.8 * movies < trained < movies
     assert with_genre == trained
 
