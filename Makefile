@@ -26,7 +26,7 @@ export POETRY_NO_INTERACTION := 1
 help:
 	@echo "make run     serve on http://$(HOST):$(PORT)/rear-diff/ (embedded PostgreSQL + demo data when nothing is configured)"
 	@echo "make test    run the test suite against a real PostgreSQL"
-	@echo "make lint    ruff, formatting, migrations and OpenAPI checks"
+	@echo "make lint    ruff, formatting, the layers (import-linter), migrations and OpenAPI checks"
 	@echo "make fmt     format and autofix with ruff"
 	@echo "make schema  write the OpenAPI schema to openapi.json"
 	@echo "make bench   benchmark the service against its own SQL (wrk + pgbench)"
@@ -67,13 +67,14 @@ test: install
 	$(VENV)/bin/pytest -n auto -m "not exclusive" $(PYTEST_ARGS)
 	$(VENV)/bin/pytest -m exclusive $(PYTEST_ARGS)
 
-# The OpenAPI schema describes the live table (media/openapi.py): the one `make run`
+# The OpenAPI schema describes the live table (media/api/openapi.py): the one `make run`
 # prepares, the demo table (G2) on the embedded database, a configured database's own.
 SCHEMA_TABLE = $(MANAGE) migrate --no-input --skip-checks -v 0 && $(MANAGE) media_demo > /dev/null
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	$(SCHEMA_TABLE)
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null

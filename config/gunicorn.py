@@ -80,11 +80,11 @@ keepalive = 5
 limit_request_line = 8190
 # Workers are not recycled by default: a new worker starts with an empty read
 # cache, and recycling every 5,000 requests halved a worker's throughput on a
-# varied read mix (README, Performance) while its memory stayed flat without it.
+# varied read mix (docs/performance.md) while its memory stayed flat without it.
 # `make faults` guards the memory; GUNICORN_MAX_REQUESTS > 0 recycles anyway.
 max_requests = env.int("GUNICORN_MAX_REQUESTS", default=0)
 max_requests_jitter = 500
-# The application logs one line per request (media.middleware), with its id.
+# The application logs one line per request (media.api.middleware), with its id.
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1")

@@ -85,7 +85,7 @@ _database["OPTIONS"].update(
             f"-c statement_timeout={env.str('DB_STATEMENT_TIMEOUT', default='5s')}"
             # No parallel workers per query by default: under concurrent requests
             # they add coordination work and no throughput (2 workers, 8 clients,
-            # 200,000 rows: 20 -> 26 req/s for 1,000-row pages; README, Performance).
+            # 200,000 rows: 20 -> 26 req/s for 1,000-row pages; docs/performance.md).
             + f" -c max_parallel_workers_per_gather={env.int('DB_PARALLEL_WORKERS', default=0)}"
         ),
         "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
@@ -231,10 +231,10 @@ AXES_CACHE = "default"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_CLIENT_IP_CALLABLE = "media.throttling.client_address"
-AXES_LOCKOUT_CALLABLE = "media.exceptions.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "media.api.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "media.api.exceptions.login_locked_out"
 # axes.W001 says a per-process cache (CACHE_URL=locmemcache://) counts each process
-# apart: so it does for every throttle then, as the README says where it offers that
+# apart: so it does for every throttle then, as docs/operations.md says where it offers that
 # choice. The default (files under CACHE_DIR) and Redis are shared.
 SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
@@ -263,9 +263,9 @@ INSTALLED_APPS = [
 # MIDDLEWARE
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
-    "media.middleware.RequestIdFilterMiddleware",
+    "media.api.middleware.RequestIdFilterMiddleware",
     "django_guid.middleware.guid_middleware",
-    "media.middleware.RequestLogMiddleware",
+    "media.api.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -283,13 +283,13 @@ MIDDLEWARE = [
 # ------------------------------------------------------------------------------
 # GET /rear-diff/metrics in Prometheus' format, for a scraper that sends
 # `Authorization: Bearer <METRICS_TOKEN>`. Unset: not served, and no request is
-# timed (media.monitoring). Under gunicorn the workers' figures are added up
+# timed (media.api.monitoring). Under gunicorn the workers' figures are added up
 # through PROMETHEUS_MULTIPROC_DIR (config/gunicorn.py).
 # https://prometheus.github.io/client_python/multiprocess/
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 if METRICS_TOKEN:
     # Outermost: the time of everything the request goes through.
-    MIDDLEWARE.insert(0, "media.monitoring.MetricsMiddleware")
+    MIDDLEWARE.insert(0, "media.api.monitoring.MetricsMiddleware")
 
 TEMPLATES = [
     {
@@ -352,33 +352,33 @@ REST_FRAMEWORK = {
         "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["media.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["media.api.parsers.JSONParser"],
     # The renderer's media type, never the client's Accept parameters.
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "media.negotiation.ContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "media.api.negotiation.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "media.pagination.MediaPagination",
-    "DEFAULT_SCHEMA_CLASS": "media.openapi.MediaAutoSchema",
-    "EXCEPTION_HANDLER": "media.exceptions.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "media.api.pagination.MediaPagination",
+    "DEFAULT_SCHEMA_CLASS": "media.api.openapi.MediaAutoSchema",
+    "EXCEPTION_HANDLER": "media.api.exceptions.exception_handler",
     # Timestamps as ISO 8601 in UTC with a Z and always six fractional digits.
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     # imdb_rating is a JSON number, not a string.
     "COERCE_DECIMAL_TO_STRING": False,
     # Token first: its WWW-Authenticate header makes a missing credential a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "media.authentication.TokenAuthentication",
+        "media.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "media.permissions.MediaAccess",
-        "media.permissions.TrustedOrigin",
+        "media.api.permissions.MediaAccess",
+        "media.api.permissions.TrustedOrigin",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["media.throttling.AnonymousRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["media.api.throttling.AnonymousRateThrottle"],
     "NUM_PROXIES": TRUSTED_PROXIES,
     # An empty rate turns that throttle off (the benchmark does).
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON_RATE", default="600/min") or None,
         "write": env.str("THROTTLE_WRITE_RATE", default="120/min") or None,
-        # Failed token authentications per address (media.throttling).
+        # Failed token authentications per address (media.api.throttling).
         "auth_failure": env.str("THROTTLE_AUTH_FAILURE_RATE", default="30/min") or None,
     },
 }
@@ -386,8 +386,8 @@ REST_FRAMEWORK = {
 # Throttle counters. With CACHE_URL=redis://... every worker and replica counts
 # together. Without it they live in SQLite files under CACHE_DIR, which every
 # worker process of the machine shares, so a rate holds for the machine, not
-# for each worker (diskcache's Django backend; media/throttling.py leases
-# requests from it in chunks, README Performance says why). SafeDisk reads back
+# for each worker (diskcache's Django backend; media/api/throttling.py leases
+# requests from it in chunks, docs/performance.md says why). SafeDisk reads back
 # only standard-library types: nothing written into the folder can run code.
 # https://docs.djangoproject.com/en/5.2/topics/cache/#redis
 # https://diskcache-community.readthedocs.io/en/latest/djangocache.html
@@ -452,12 +452,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The one PATCH is a command with required fields, not a partial update.
     "COMPONENT_SPLIT_PATCH": False,
-    "PREPROCESSING_HOOKS": ["media.openapi.contract_paths"],
+    "PREPROCESSING_HOOKS": ["media.api.openapi.contract_paths"],
     # The enums and the item's keys as the live table has them (after drf-spectacular's
     # own hook names the enums).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "media.openapi.live_table",
+        "media.api.openapi.live_table",
     ],
     # Each label is its own description: a list "* `movie` - Movie" beside every enum
     # would only repeat it.
@@ -476,7 +476,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Request bodies: the one body this API takes is a few dozen bytes; a larger
-# one is refused with 413 (media.exceptions maps Django's RequestDataTooBig).
+# one is refused with 413 (media.api.exceptions maps Django's RequestDataTooBig).
 # https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_BODY_BYTES", default=64 * 1024)
 
@@ -487,7 +487,7 @@ SESSION_ENGINE = "config.sessions"
 
 # LOGGING
 # ------------------------------------------------------------------------------
-# One line per request (media.middleware.RequestLogMiddleware) and every other
+# One line per request (media.api.middleware.RequestLogMiddleware) and every other
 # record carry the request id; LOG_FORMAT=json writes them as JSON objects
 # (python-json-logger), the default for a deployment.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from media.views import LiveSchemaView
+from media.api.views.openapi import LiveSchemaView
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (the browsable API).
@@ -17,7 +17,7 @@ urlpatterns = [
             url=static("drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png")
         ),
     ),
-    path("rear-diff/", include("media.urls")),
+    path("rear-diff/", include("media.api.urls")),
     # Login/logout for the browsable API (session authentication).
     path("rear-diff/api-auth/", include("rest_framework.urls")),
     re_path(r"^rear-diff/openapi\.json$", LiveSchemaView.as_view(), name="schema"),
@@ -34,7 +34,7 @@ if settings.ADMIN_ENABLED:
     urlpatterns.append(path("rear-diff/admin/", admin.site.urls))
 
 # Errors outside DRF's views (unknown paths, crashes in middleware) answer JSON too.
-handler400 = "media.exceptions.bad_request"
-handler403 = "media.exceptions.forbidden"
-handler404 = "media.exceptions.not_found"
-handler500 = "media.exceptions.server_error"
+handler400 = "media.api.exceptions.bad_request"
+handler403 = "media.api.exceptions.forbidden"
+handler404 = "media.api.exceptions.not_found"
+handler500 = "media.api.exceptions.server_error"

@@ -1,7 +1,7 @@
 """The operator actions: one declarative table of what each sets and when it is allowed.
 
 An operator steers the pipeline by changing the columns its stages react to
-(media-table.md, "The pipeline's states"). Every action is a row of ACTIONS:
+(docs/table.md, "What each stage does to a row"). Every action is a row of ACTIONS:
 the endpoint, the bulk, an item's `allowed_actions`, GET /rear-diff/media/actions,
 the OpenAPI schema and the tests read it, and nothing else states these rules.
 What the table's triggers then do to the row is the database's business: the
@@ -78,7 +78,7 @@ class Action:
     summary: str  # one line for the front-end developer
     steps: tuple[Step, ...]
     allowed_when: Condition
-    then: str = ""  # what the table's triggers do after the UPDATE
+    trigger_effects: str = ""  # what the table's triggers do after the UPDATE (JSON key `then`)
     reason_required: bool = False
     allowed_on_deleted: bool = False  # all but restore answer 409 "Media deleted" on such a row
     columns: tuple[str, ...] = field(init=False)
@@ -142,8 +142,8 @@ ACTIONS: dict[str, Action] = {
             "Send the row through the pipeline again from the start.",
             steps=(Step({"pipeline_status": "ingested"}),),
             allowed_when=Condition("pipeline_status", none_of=("ingested",)),
-            then="Trigger 2 resets rejection_status to unfiltered (unless override) and clears "
-            "rejection_reason, error_status and error_condition.",
+            trigger_effects="Trigger 2 resets rejection_status to unfiltered (unless override) "
+            "and clears rejection_reason, error_status and error_condition.",
         ),
         Action(
             "override",
@@ -158,8 +158,8 @@ ACTIONS: dict[str, Action] = {
                 ),
             ),
             allowed_when=Condition("rejection_status", none_of=("override",)),
-            then="Trigger 4 clears rejection_reason; on a re-ingested row trigger 2 clears "
-            "error_status and error_condition and keeps override.",
+            trigger_effects="Trigger 4 clears rejection_reason; on a re-ingested row trigger 2 "
+            "clears error_status and error_condition and keeps override.",
         ),
         Action(
             "approve",
@@ -174,7 +174,7 @@ ACTIONS: dict[str, Action] = {
                 ),
             ),
             allowed_when=Condition("pipeline_status", one_of=(*NOT_YET_DOWNLOADING, "rejected")),
-            then="Trigger 3 clears error_condition; trigger 4 clears rejection_reason.",
+            trigger_effects="Trigger 3 clears error_condition; trigger 4 clears rejection_reason.",
         ),
         Action(
             "reject",
@@ -198,7 +198,7 @@ ACTIONS: dict[str, Action] = {
             "Clear the row's error so its stage picks it up again.",
             steps=(Step({"error_status": False}),),
             allowed_when=Condition("error_status", one_of=(True,)),
-            then="Trigger 3 clears error_condition.",
+            trigger_effects="Trigger 3 clears error_condition.",
         ),
         Action(
             "complete",
@@ -211,7 +211,7 @@ ACTIONS: dict[str, Action] = {
             "Soft-delete the row: every stage of the pipeline ignores it from now on.",
             steps=(Step({"deleted_at": Input.NOW}),),
             allowed_when=Condition(DELETED, one_of=(False,)),
-            then="Trigger 5 sets rejection_status to rejected, reason `user deletion`.",
+            trigger_effects="Trigger 5 sets rejection_status to rejected, reason `user deletion`.",
         ),
         Action(
             "restore",

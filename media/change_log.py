@@ -6,8 +6,8 @@ row per statement, with the writer's top-level transaction id and, for up to
 CHANGE_LOG_IMAGE_ROWS rows, each changed row before and after, as JSON. A cached
 answer read under snapshot S stays valid while no log row of a writer S did not
 see could change it; that is decided in SQL (`change_log_check`), with the
-list's own filter compiled against the logged rows. The README's "The change
-log" says what it costs and what bypasses it.
+list's own filter compiled against the logged rows. docs/operations.md ("The change
+log") says what it costs and what bypasses it.
 
 The trigger function names no column: it logs whole rows (`json_agg`), so the
 pipeline may add and drop columns, and nothing depends on the tables' row types.

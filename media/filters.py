@@ -4,6 +4,11 @@ Every parameter is a field of the FilterSet's form, so one 400 names every bad
 parameter (media.selectors raises the form's errors). The filters follow the
 live table (media.layout): enum filters accept its labels, `sort_by` its scalar
 columns, and a filter on a column the table lacks is refused by name.
+
+The selectors read rows through these FilterSets, the bulk service selects its
+batch through MediaFilter, and the HTTP layer documents them; so they belong
+to the domain, and what the OpenAPI schema adds to them is declared in
+media.api.schema.
 https://django-filter.readthedocs.io/en/stable/guide/usage.html
 """
 
@@ -11,16 +16,15 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import django_filters as filters
 from django import forms
 from django.contrib.postgres.fields import ArrayField
-from django_filters import rest_framework as filters
 from django_filters.fields import BaseCSVField, ChoiceField
-from drf_spectacular.utils import extend_schema_field
 
 from media.actions import HISTORY_ACTIONS
+from media.forms import GivenValue, PageForm, StrictQueryForm
 from media.layout import ENUM_FILTER_COLUMNS, TableLayout
 from media.models import (
-    HASH_PATTERN_ECMA,
     HASH_REGEX,
     Media,
     MediaChange,
@@ -28,12 +32,8 @@ from media.models import (
     PipelineStatus,
     RejectionStatus,
 )
-from media.pagination import GivenValue, PageForm, StrictQueryForm
 
 DEFAULT_SORT_BY = "created_at"
-# Free text takes any character but NUL, which Django's form fields refuse (a PostgreSQL
-# text value cannot hold one): the schema's pattern says so to generated clients.
-TEXT_PATTERN = "^[^\\x00]*$"
 # What sort_by may name on some generation of the table: the schema's enum.
 KNOWN_SCALAR_COLUMNS = [
     field.column for field in Media._meta.concrete_fields if not isinstance(field, ArrayField)
@@ -47,7 +47,7 @@ def one_of(values) -> str:
     return "Select a valid choice. %(value)s is not one of: " + ", ".join(values) + "."
 
 
-class StrictBooleanField(GivenValue, forms.Field):
+class QueryBooleanField(GivenValue, forms.Field):
     """Only `true` or `false`: django-filter's BooleanWidget ignores anything else."""
 
     default_error_messages = {"invalid": "Must be true or false."}
@@ -62,8 +62,8 @@ class StrictBooleanField(GivenValue, forms.Field):
         return normalized == "true"
 
 
-class StrictBooleanFilter(filters.BooleanFilter):
-    field_class = StrictBooleanField
+class QueryBooleanFilter(filters.BooleanFilter):
+    field_class = QueryBooleanField
 
     def __init__(self, *args, **kwargs):
         # django-filter's BooleanWidget turns anything but true/false/1/0 into
@@ -194,7 +194,7 @@ class UnavailableFilter(filters.CharFilter):
     field_class = UnavailableField
 
 
-class SoftDeleteFilter(StrictBooleanFilter):
+class SoftDeleteFilter(QueryBooleanFilter):
     """`include_deleted`: rows whose deleted_at is set are hidden unless it is true.
 
     Applied for every request, given or not; a table without deleted_at has
@@ -288,7 +288,7 @@ INCLUDE_DELETED_HELP = (
 class ItemQueryForm(StrictQueryForm):
     """The one parameter of GET /rear-diff/media/{hash}."""
 
-    include_deleted = StrictBooleanField(required=False, help_text=INCLUDE_DELETED_HELP)
+    include_deleted = QueryBooleanField(required=False, help_text=INCLUDE_DELETED_HELP)
 
 
 # What every date-time parameter says of its values: the format, and that empty is refused.
@@ -317,32 +317,11 @@ class MediaFilter(LiveTableFilterSet):
         choices=RejectionStatus.choices,
         help_text="Rejection statuses, comma-separated (any of them).",
     )
-    error_status = StrictBooleanFilter(help_text="`true` or `false`.")
-    # The schemas say what the form fields enforce, so generated clients know too
-    # (with an explicit schema, drf-spectacular takes the description from it).
-    imdb_id = extend_schema_field(
-        {
-            "type": "string",
-            "maxLength": 10,
-            "pattern": TEXT_PATTERN,
-            "description": "Exact IMDb id, e.g. tt2759766.",
-        }
-    )(filters.CharFilter(max_length=10))
-    hash = extend_schema_field(
-        {
-            "type": "string",
-            "pattern": HASH_PATTERN_ECMA,
-            "description": "Exact info-hash (40 hex digits, any case).",
-        }
-    )(HashFilter())
-    media_title = extend_schema_field(
-        {
-            "type": "string",
-            "maxLength": 255,
-            "pattern": TEXT_PATTERN,
-            "description": "Case-insensitive substring of the title.",
-        }
-    )(filters.CharFilter(lookup_expr="icontains", max_length=255))
+    error_status = QueryBooleanFilter(help_text="`true` or `false`.")
+    # Their descriptions are in their schemas (media.api.schema.FILTER_SCHEMAS).
+    imdb_id = filters.CharFilter(max_length=10)
+    hash = HashFilter()
+    media_title = filters.CharFilter(lookup_expr="icontains", max_length=255)
     # Half-open ranges: `after` includes its time, `before` does not, so
     # consecutive ranges never count a row twice.
     created_after = UtcDateTimeFilter(
@@ -406,27 +385,14 @@ class HistoryQueryForm(PageForm):
 class MediaChangeFilter(PagedFilterSet):
     """GET /rear-diff/history: every write, filtered; newest first."""
 
-    hash = extend_schema_field(
-        {
-            "type": "string",
-            "pattern": HASH_PATTERN_ECMA,
-            "description": "The row's info-hash (40 hex digits, any case).",
-        }
-    )(HashFilter(field_name="media_hash"))
+    hash = HashFilter(field_name="media_hash")
     action = QueryChoiceFilter(
         choices=[(name, name) for name in HISTORY_ACTIONS],
         error_messages={"invalid_choice": one_of(HISTORY_ACTIONS)},
         help_text="`rejection-status` (the PATCH), `pipeline` (the console's route) or an "
         "action's name.",
     )
-    changed_by = extend_schema_field(
-        {
-            "type": "string",
-            "maxLength": 150,
-            "pattern": TEXT_PATTERN,
-            "description": "The username (or `anonymous`).",
-        }
-    )(filters.CharFilter(field_name="changed_by_name", max_length=150))
+    changed_by = filters.CharFilter(field_name="changed_by_name", max_length=150)
     batch_id = QueryUUIDFilter(help_text="The batch id a bulk request answered.")
     since = UtcDateTimeFilter(
         field_name="changed_at",

@@ -1,7 +1,7 @@
 """The media table as it is now, read from PostgreSQL's catalogue and followed as it changes.
 
-The pipeline migrates `atp.media` on its own schedule (media-table.md, "How the
-table changes over time"). Everything that depends on the table's shape (the
+The pipeline migrates `atp.media` on its own schedule (docs/table.md, "Migrations
+while the service runs"). Everything that depends on the table's shape (the
 columns a query selects, the enum labels a filter accepts, what `sort_by`
 takes, soft delete, the OpenAPI enums, the drift check, readiness) reads one
 `TableLayout`. Each process keeps the last one it read and checks a fingerprint
@@ -27,7 +27,7 @@ from media.models import Media
 
 logger = logging.getLogger(__name__)
 
-# The item's keys in the contract's order (api-contract.md, "GET /rear-diff/media").
+# The item's keys in the contract's order (docs/api.md, "List media").
 CONTRACT_KEYS = (
     "hash",
     "media_type",

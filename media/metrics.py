@@ -1,4 +1,4 @@
-"""What the service counts, for GET /rear-diff/metrics (media.monitoring), as Prometheus metrics.
+"""What the service counts, as Prometheus metrics (served by media.api.monitoring).
 
 Each gunicorn worker writes its figures to files in PROMETHEUS_MULTIPROC_DIR
 (config/gunicorn.py sets it before any worker starts) and a scrape adds every

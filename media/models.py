@@ -12,7 +12,7 @@ HASH_REGEX = re.compile(r"\A[0-9a-fA-F]{40}\Z")
 HASH_PATTERN_ECMA = "^[0-9a-fA-F]{40}$"  # the same rule, as OpenAPI spells it
 
 
-# The enums' labels over every generation of the table (media-table.md), for
+# The enums' labels over every generation of the table (docs/table.md, "The generations"), for
 # the OpenAPI schema and the demo data. What a request may use is what the live
 # table's enum has now (media.layout).
 class MediaType(models.TextChoices):

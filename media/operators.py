@@ -7,9 +7,6 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
-from rest_framework.exceptions import AuthenticationFailed
-
-from media.authentication import TokenAuthentication
 
 
 class TokenExists(Exception):
@@ -99,12 +96,3 @@ def sessions_end(*, username: str) -> int:
     ]
     deleted, _ = Session.objects.filter(pk__in=theirs).delete()
     return deleted
-
-
-def token_matches(*, username: str, key: str) -> bool:
-    """Whether `key` authenticates as `username` now, exactly as a request's would."""
-    try:
-        user, _ = TokenAuthentication().authenticate_credentials(key.encode())
-    except AuthenticationFailed:
-        return False
-    return user.get_username() == username

@@ -15,11 +15,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.expressions import RawSQL
-from rest_framework.exceptions import ValidationError
 
 from media import change_log
 from media.change_log import Reading, Validity
-from media.exceptions import MediaNotFound
+from media.errors import InvalidRequest, MediaNotFound
 from media.filters import (
     DEFAULT_SORT_BY,
     DEFAULT_SORT_ORDER,
@@ -28,15 +27,15 @@ from media.filters import (
     MediaChangeFilter,
     MediaFilter,
 )
+from media.forms import validated
 from media.layout import LayoutMoved, TableLayout, follows_layout
 from media.models import HASH_REGEX, Media, MediaChange, Training, row_etag
-from media.pagination import Page, page_of, validated
 
 # A page's items as PostgreSQL renders them, one JSON array in the page's order:
 # the keys of the page (`position` their place), each row's served keys as a
 # record (its column names are the item's keys, in order), atp.training joined
 # for the keys that live there. One text value reaches Python, not 32 values a
-# row: this took a 1,000-row page from ~40 to ~10 ms of Python (README, Performance).
+# row: this took a 1,000-row page from ~40 to ~10 ms of Python (docs/performance.md).
 ITEMS_SQL = """
 SELECT '[' || coalesce(string_agg(row_to_json(item)::text, ',' ORDER BY page.position), '') || ']'
 FROM unnest(%s::{hash_type}[]) WITH ORDINALITY AS page(hash, position)
@@ -82,6 +81,22 @@ def read_transaction(layout: TableLayout | None = None):
                 raise LayoutMoved(f"catalogue {layout.catalog} is now {reading.catalog}")
             change_log.explain_once(reading)
         yield reading
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int  # matching rows over all pages
+    limit: int
+    offset: int
+    validity: object = None  # what it rests on (media.change_log.Validity), when it was read so
+
+
+def page_of(rows, *, limit: int, offset: int) -> Page:
+    """One page of a queryset (or anything with count() and slicing)."""
+    total = rows.count()
+    items = list(rows[offset : offset + limit]) if offset < total else []
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @dataclass(frozen=True)
@@ -211,7 +226,7 @@ def media_facets(*, query: Mapping, layout: TableLayout) -> Facets:
     ]
     absent = [name for name in fields if name not in layout.media]
     if absent:
-        raise ValidationError({"fields": [f"The media table has no column {absent[0]}."]})
+        raise InvalidRequest({"fields": [f"The media table has no column {absent[0]}."]})
     with read_transaction(layout) as reading:
         groups = list(filterset.qs.order_by().values(*fields).annotate(rows=Count("*")))
     validity = reading.validity(lambda: change_log.facets_affects(filterset.qs, fields))

@@ -17,8 +17,6 @@ from django.db import transaction
 from django.db.models import DateTimeField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.http import parse_etags
-from django_filters.utils import translate_validation
-from rest_framework.exceptions import ValidationError
 
 from media.actions import (
     ACTIONS,
@@ -32,9 +30,10 @@ from media.actions import (
     Step,
     row_value,
 )
-from media.exceptions import (
+from media.errors import (
     BatchRefused,
     CountChanged,
+    InvalidRequest,
     InvalidTransition,
     MediaDeleted,
     MediaError,
@@ -42,12 +41,13 @@ from media.exceptions import (
     NotSupported,
     PreconditionFailed,
     TooManyRows,
+    form_messages,
 )
 from media.filters import MediaFilter
 from media.layout import TableLayout, follows_layout
 from media.models import Media, MediaChange, row_etag, row_version_tag
 from media.selectors import ROW_VERSION, MediaRow, media_served
-from media.serializers import json_value
+from media.values import json_value
 
 ANONYMOUS = "anonymous"
 # now(): the transaction's start, which is also what trigger 1 writes to
@@ -243,7 +243,7 @@ def _lock_filtered(query, expected_count: int, layout: TableLayout) -> list[dict
     """Lock what the list's filters match (a QueryDict), refused when it is not what was seen."""
     filterset = MediaFilter(query, queryset=Media.objects.all(), layout=layout)
     if not filterset.form.is_valid():
-        raise ValidationError({"filter": translate_validation(filterset.form.errors).detail})
+        raise InvalidRequest({"filter": form_messages(filterset.form.errors)})
     locked = _lock(filterset.qs, layout, limit=MAX_BATCH + 1)
     if len(locked) > MAX_BATCH:
         raise TooManyRows(f"The filter matches more than {MAX_BATCH} rows; narrow it.")
@@ -288,7 +288,7 @@ def _result(hash: str, refusal: MediaError | None) -> dict:
         "hash": hash,
         "status": refusal.status_code,
         "error": refusal.title,
-        "message": str(refusal.detail),
+        "message": refusal.message,
     }
     if refusal.details is not None:
         result["details"] = refusal.details

@@ -20,10 +20,10 @@ from django.urls import clear_url_caches
 from rest_framework.test import APIClient
 
 import config.urls
-from media.generate import generate_record
+from media.api.throttling import CountingThrottle
+from media.demo.generate import generate_record
 from media.layout import current_layout, live_layout
 from media.operators import operator_create, token_issue
-from media.throttling import CountingThrottle
 from tests.spec import GENERATIONS_UNDER_TEST, SAMPLE_ROW
 from tests.support.api import fetch_schema, token_client
 from tests.support.database import LOCAL_REDIS, unreachable
@@ -71,7 +71,7 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def media_table(request, django_db_setup, django_db_blocker):
-    """The media table of one generation (media/sql), triggers included, with the change
+    """The media table of one generation (media/demo/sql), triggers included, with the change
     log's (as `make run` has it); its name.
 
     Not schema_editor.create_model: that would make varchar columns where
@@ -154,7 +154,7 @@ def unfiltered_row(make_media):
 
 @pytest.fixture
 def sample_media(db, media_table):
-    """The sample row of media-table.md, as the pipeline stored it."""
+    """The sample row of docs/table.md ("The row"), as the pipeline stored it."""
     return insert_media(**SAMPLE_ROW)
 
 

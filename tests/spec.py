@@ -1,4 +1,4 @@
-"""Facts of the shared specs (media-table.md, api-contract.md), stated independently of the code.
+"""Facts of the table and the contract (docs/table.md, docs/api.md), stated apart from the code.
 
 The tests compare what the service does with these, never with what the code
 under test computes, so each list is written out here again on purpose.
@@ -12,7 +12,8 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
-# The 32 columns of media-table.md, in table order: the item's keys in the contract's order.
+# The 32 columns of docs/table.md ("The row"), in table order: the item's keys in the
+# contract's order.
 COLUMNS = words(
     """
     hash media_type media_title season episode release_year pipeline_status error_status
@@ -22,7 +23,7 @@ COLUMNS = words(
     updated_at
     """
 )
-# Their JSON types (media-table.md's column types); the rest are booleans, arrays, timestamps.
+# Their JSON types (docs/table.md, "The row"); the rest are booleans, arrays, timestamps.
 INTEGER_COLUMNS = words("season episode release_year tmdb_id rt_score metascore imdb_votes")
 STRING_COLUMNS = words(
     """
@@ -31,7 +32,7 @@ STRING_COLUMNS = words(
     rss_source uploader imdb_id resolution video_codec upload_type audio_codec
     """
 )
-# "null: no" in media-table.md.
+# not null in docs/table.md ("The row").
 NOT_NULL_COLUMNS = words(
     """
     hash media_type pipeline_status error_status rejection_status original_title created_at
@@ -39,11 +40,11 @@ NOT_NULL_COLUMNS = words(
     """
 )
 
-# The generations the suite runs its table tests on (media/ddl.py builds them):
+# The generations the suite runs its table tests on (media/demo/ddl.py builds them):
 # G0, G1 before soft delete (Flyway 23), and today's G2.
 GENERATIONS_UNDER_TEST = ("g0", "g1-v23", "g2")
 
-# G1's metadata columns beyond the 32, in table order (media-table.md, "G1").
+# G1's metadata columns beyond the 32, in table order (docs/table.md, "The generations").
 G1_EXTRAS = words(
     """
     budget revenue runtime origin_country production_companies production_countries
@@ -59,7 +60,7 @@ EXTRA_KEYS = {
     "g1-v27": [*G1_EXTRAS, "deleted_at"],
     "g2": ["deleted_at"],
 }
-# Labels of each generation's enums (media-table.md).
+# Labels of each generation's enums (docs/table.md, "The generations").
 PIPELINE_STATUSES = {
     "g0": words(
         """
@@ -115,12 +116,13 @@ ARRAY_COLUMNS = {
     "production_countries",
     "spoken_languages",
 }
-# The keys of a history entry (api-contract.md, "GET /rear-diff/media/{hash}/history").
+# The keys of a history entry (docs/api.md, "History").
 HISTORY_KEYS = words(
     "id media_hash action old_status new_status changes reason note batch_id changed_by "
     "changed_at request_id"
 )
-# The keys G2 reads from atp.training (api-contract.md, "Across the table's generations").
+# The keys G2 reads from atp.training (docs/api.md, "How the contract holds across the
+# table's generations").
 TRAINING_KEYS = words("genre language rt_score metascore imdb_rating imdb_votes")
 
 
@@ -149,7 +151,7 @@ def sortable_columns(generation: str) -> list[str]:
     return [column for column in table_columns(generation) if column not in ARRAY_COLUMNS]
 
 
-# The sample row of media-table.md, as the pipeline stored it.
+# The sample row of docs/table.md ("The row"), as the pipeline stored it.
 SAMPLE_HASH = "eb50f630702e8a59ef6ecfaf9f5eecae7a9856a1"
 SAMPLE_ROW = {
     "hash": SAMPLE_HASH,
@@ -172,7 +174,8 @@ SAMPLE_ROW = {
     "created_at": datetime(2025, 5, 7, 20, 33, 57, 738163, tzinfo=UTC),
     "updated_at": datetime(2025, 5, 7, 20, 33, 57, 738163, tzinfo=UTC),
 }
-# The same row as the API serves it (api-contract.md): "other fields null", times in UTC with Z.
+# The same row as the API serves it (docs/api.md, "One row"): "other fields null", times in
+# UTC with Z.
 SAMPLE_BODY = {
     **dict.fromkeys(COLUMNS),
     **SAMPLE_ROW,

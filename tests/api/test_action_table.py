@@ -11,7 +11,7 @@ from tests.support.api import fetch_schema, item_path
 from tests.support.operators import ALL_ACTIONS, act, row_in
 from tests.support.rows import LONG_AGO, fetch_row
 
-# Which actions each table can take (operator-actions.md: approve needs the label
+# Which actions each table can take (docs/api.md, "Operator actions": approve needs the label
 # media_accepted, delete and restore the column deleted_at).
 SUPPORTED = {
     "g0": ["re-ingest", "override", "reject", "clear-error", "complete"],

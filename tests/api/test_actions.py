@@ -1,7 +1,7 @@
 """POST /rear-diff/media/{hash}/actions/{name}: each action, on the generations it concerns.
 
 Every test checks the row in the database after the call, against the state
-operator-actions.md and the table's triggers give it (written out here), and
+docs/api.md ("Operator actions") and the table's triggers give it (written out here), and
 the one history record the write left.
 """
 

@@ -1,6 +1,6 @@
 """The item the list and retrieve serve: the 32 keys by name, each with its JSON type.
 
-Expected values are the rows each test makes, as media-table.md types them
+Expected values are the rows each test makes, as docs/table.md types them
 (tests/spec.py), never what the serializer computes.
 """
 

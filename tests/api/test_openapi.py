@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from media.ddl import run_script
+from media.demo.ddl import run_script
 from media.layout import refresh_layout
 from tests.spec import (
     COLUMNS,

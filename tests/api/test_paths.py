@@ -1,4 +1,4 @@
-"""The contract's paths: every URL name the tests reverse is the path api-contract.md gives.
+"""The contract's paths: every URL name the tests reverse is the path docs/api.md gives.
 
 The other tests ask for paths by name; this table pins each name to the
 contract's spelling, so a route that moved fails here and not silently there.

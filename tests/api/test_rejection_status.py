@@ -2,9 +2,9 @@
 of it, row by row of the contract's table.
 
 Runs against the real table and its real triggers (tests/conftest.py builds
-both from media/sql); nothing is mocked. Refused requests are in
+both from media/demo/sql); nothing is mocked. Refused requests are in
 test_rejection_status_errors.py, bodies the parser refuses in
-tests/media/test_parsers.py.
+tests/api/test_parsers.py.
 """
 
 import json

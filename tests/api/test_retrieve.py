@@ -11,7 +11,8 @@ from tests.support.api import (
 )
 
 # The actions the sample row (rejected, rejected, no error) allows on each table
-# (operator-actions.md): approve needs media_accepted (G1 on), delete deleted_at (G1 v24 on).
+# (docs/api.md, "Operator actions"): approve needs media_accepted (G1 on), delete
+# deleted_at (G1 v24 on).
 SAMPLE_ALLOWED = {
     "g0": ["re-ingest", "override"],
     "g1-v23": ["re-ingest", "override", "approve"],

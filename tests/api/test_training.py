@@ -1,7 +1,8 @@
 """Keys the pipeline moved off the row: G2 reads them from atp.training, G1 from spoken_languages.
 
 The contract's 32 keys stay on every item whatever the generation
-(api-contract.md, "Across the table's generations").
+(docs/api.md, "How the contract holds across the
+table's generations").
 """
 
 import pytest

@@ -23,7 +23,7 @@ PGDATA = ROOT / ".local" / "bench-pgdata"
 SEED = 7
 BATCH = 50_000  # rows per COPY in media_generate; progress counts finished COPYs
 # Data made from other versions of these files is made again.
-SOURCES = ["media/sql", "media/ddl.py", "media/generate.py"]
+SOURCES = ["media/demo/sql", "media/demo/ddl.py", "media/demo/generate.py"]
 
 # Sized like a production server for this machine rather than initdb's defaults
 # (128 MB): the 1,000,000-row table (~550 MB) fits in shared_buffers, so the

@@ -14,8 +14,8 @@ def main() -> None:
     generation = sys.argv[1]
     rows, seed, batch = (int(arg) for arg in sys.argv[2:5])
     django.setup()
-    from media.ddl import create_media_table
-    from media.generate import media_generate
+    from media.demo.ddl import create_media_table
+    from media.demo.generate import media_generate
 
     create_media_table(generation=generation, replace=True)
     media_generate(rows=rows, seed=seed, batch=batch)

@@ -1,6 +1,6 @@
 """`make bench`: the service under wrk against its own SQL under pgbench.
 
-For each table generation (BENCH_TABLES, default g0,g2: media/ddl.py) and size
+For each table generation (BENCH_TABLES, default g0,g2: media/demo/ddl.py) and size
 (BENCH_ROWS, default 10000,200000,1000000): a database on the benchmark's own embedded
 PostgreSQL, the SQL of each case captured from Django,
 gunicorn as in the Dockerfile, then per case a wrk run and a pgbench run of the

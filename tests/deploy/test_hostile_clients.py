@@ -3,7 +3,7 @@ and a made-up X-Forwarded-For per request to escape the anonymous throttle.
 
 The request line and the client's address need the real gunicorn, which reads
 them before Django does; the same throttle in-process is in
-tests/media/test_throttling.py, bodies in tests/media/test_parsers.py.
+tests/api/test_throttling.py, bodies in tests/api/test_parsers.py.
 """
 
 import json

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from media.ddl import SQL_DIR
+from media.demo.ddl import SQL_DIR
 from tests.support.api import item_path
 from tests.support.database import connect, scratch_database, server_environment
 from tests.support.server import ProductionServer, run_python

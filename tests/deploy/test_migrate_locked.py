@@ -11,7 +11,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from media.ddl import LATEST
+from media.demo.ddl import LATEST
 from media.management.commands.migrate_locked import LOCK_KEY
 from tests.support.database import connect, scratch_database, server_environment
 from tests.support.server import GUNICORN, ROOT, ProductionServer, run_python, start_python

@@ -18,8 +18,8 @@ def main() -> None:
     from django.db import connection
 
     from media import change_log
-    from media.ddl import create_media_table
-    from media.generate import media_generate
+    from media.demo.ddl import create_media_table
+    from media.demo.generate import media_generate
     from media.models import Media
 
     call_command("migrate", interactive=False, verbosity=0)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from media.ddl import run_script
+from media.demo.ddl import run_script
 from media.layout import current_layout, live_layout, read_layout
 from tests.spec import SAMPLE_HASH, media_types
 from tests.support.api import invalid_query, item_path, patch_status

@@ -1,7 +1,7 @@
 """What the API tests share: paths by URL name, requests as the front-end sends them, and the
 contract's messages and bodies they expect.
 
-Paths come from reverse() on the names of media/urls.py and config/urls.py;
+Paths come from reverse() on the names of media/api/urls.py and config/urls.py;
 tests/api/test_paths.py pins each to the contract's literal path. The contract
 serves every path with and without a trailing slash: tests of that add "/".
 """
@@ -16,8 +16,8 @@ from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
+from media.api.serializers import MediaSerializer
 from media.selectors import media_get
-from media.serializers import MediaSerializer
 
 # --- paths and requests -------------------------------------------------------------
 

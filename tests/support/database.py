@@ -145,7 +145,7 @@ def scratch_database(
     """A database beside the test database, dropped after; with the pipeline's media
     table of `generation` when one is named, or a copy of the database `template`
     (which nobody may be connected to). Its name."""
-    from media.ddl import generation_sql
+    from media.demo.ddl import generation_sql
 
     name = f"{connection.settings_dict['NAME']}_{suffix}"
     with connect() as admin:

@@ -1,7 +1,7 @@
 """What the operator-action tests share: the requests, a row's state in the database, its history.
 
-The expected states in those tests come from operator-actions.md and
-media-table.md ("The pipeline's states", the triggers), written out by hand:
+The expected states in those tests come from docs/api.md ("Operator actions") and
+docs/table.md ("What each stage does to a row", "The triggers"), written out by hand:
 they check media.actions, they are not read from it.
 """
 

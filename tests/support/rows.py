@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import connection
 
 from media import change_log
-from media.ddl import LATEST, create_media_table
-from media.generate import media_insert
+from media.demo.ddl import LATEST, create_media_table
+from media.demo.generate import media_insert
 from media.layout import refresh_layout
 from media.models import Media, MediaChange
 
@@ -62,7 +62,7 @@ FULL_ROW = {
 
 
 def make_media_table(generation: str = LATEST) -> None:
-    """The pipeline's table of `generation` made anew (media/sql), triggers included, with the
+    """The pipeline's table of `generation` made anew (media/demo/sql), triggers included, with the
     change log's triggers as make run's database has them; the layout read again."""
     create_media_table(generation=generation, replace=True)
     change_log.install()

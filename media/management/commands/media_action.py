@@ -5,11 +5,11 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import APIException
 
 from media.actions import ACTIONS
-from media.permissions import CHANGE_PIPELINE_STATUS
-from media.serializers import BulkSerializer
+from media.api.permissions import CHANGE_PIPELINE_STATUS
+from media.api.serializers import BulkSerializer
+from media.errors import MediaError
 from media.services import media_bulk_act
 
 
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         request_id = uuid.uuid4().hex
         try:
             batch = media_bulk_act(**body.validated_data, changed_by=user, request_id=request_id)
-        except APIException as exc:
+        except MediaError as exc:
             raise CommandError(_refusal(exc)) from exc
         for row in batch.rows:
             item = row.item
@@ -79,9 +79,9 @@ class Command(BaseCommand):
         return user
 
 
-def _refusal(exc: APIException) -> str:
+def _refusal(exc: MediaError) -> str:
     """A refusal as the API words it, with each refused row of a batch."""
-    lines = [f"{getattr(exc, 'title', 'Refused')}: {exc.detail}"]
+    lines = [f"{exc.title}: {exc.message}"]
     for result in getattr(exc, "results", []):
         if result["status"] != 200:
             lines.append(f"  {result['hash']}: {result['status']} {result['message']}")

@@ -4,11 +4,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from media import change_log
-from media.ddl import LATEST, create_media_table
-from media.generate import media_generate
+from media.api.authentication import token_matches
+from media.demo.ddl import LATEST, create_media_table
+from media.demo.generate import media_generate
 from media.layout import refresh_layout
 from media.models import Media
-from media.operators import operator_create, token_matches, token_rotate
+from media.operators import operator_create, token_rotate
 
 DEMO_OPERATOR = "demo-operator"
 
@@ -16,7 +17,7 @@ DEMO_OPERATOR = "demo-operator"
 class Command(BaseCommand):
     help = (
         "On the embedded database only: create the media table as the pipeline has it today "
-        "(media/sql, with atp.training) and fill it with demo rows when it is empty, and make "
+        "(media/demo/sql, with atp.training) and fill it with demo rows when it is empty, and make "
         "a demo operator with a token."
     )
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo operator {DEMO_OPERATOR!r} may change rejection statuses with\n"
             f"    Authorization: Token {token}\n"
-            f"(export TOKEN={token} for the README's curl examples)"
+            f"(export TOKEN={token} for the curl examples of docs/api.md)"
         )
 
     def _demo_token(self):

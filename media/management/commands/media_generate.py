@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from media.generate import media_generate
+from media.demo.generate import media_generate
 from media.models import Media
 
 

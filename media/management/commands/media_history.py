@@ -4,10 +4,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
-from rest_framework.exceptions import ValidationError
 
+from media.api.serializers import MediaChangeSerializer
+from media.errors import InvalidRequest
 from media.selectors import media_change_list
-from media.serializers import MediaChangeSerializer
 
 
 class Command(BaseCommand):
@@ -29,8 +29,8 @@ class Command(BaseCommand):
         query.update({name: options[name] for name in names if options[name] is not None})
         try:
             page = media_change_list(query=query)
-        except ValidationError as exc:
-            raise CommandError(f"Invalid request: {exc.detail}") from exc
+        except InvalidRequest as exc:
+            raise CommandError(f"Invalid request: {exc.details}") from exc
         records = MediaChangeSerializer(page.items, many=True).data
         if options["json"]:
             self.stdout.write(json.dumps(records, indent=2))

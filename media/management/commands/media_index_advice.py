@@ -16,9 +16,9 @@ from django.db import connection, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from media.api.views import MediaViewSet
 from media.layout import TableLayout, current_layout
 from media.models import Media
-from media.views import MediaViewSet
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def advice_for(layout: TableLayout) -> list[Advice]:
     index covers the visible rows only: it then also serves the `total`, whose
     `COUNT(*) ... WHERE deleted_at IS NULL` reads the whole table otherwise (on G0 the
     count reads a small index instead, which makes G2's default page about three
-    times as costly at 1,000,000 rows: README, Performance)."""
+    times as costly at 1,000,000 rows: docs/performance.md)."""
     if not layout.soft_delete:
         return ADVICE
     return [
