@@ -143,7 +143,7 @@ def test_gunicorn_takes_its_settings_from_the_env_file(tmp_path):
 
 
 def test_workers_are_not_recycled_by_default(tmp_path):
-    """A recycled worker starts with an empty read cache (README, Performance)."""
+    """A recycled worker starts with an empty read cache (docs/performance.md)."""
     printed = gunicorn_config(tmp_path, "")
 
     assert printed["max_requests"] == "0"
@@ -174,12 +174,11 @@ def variables_read():
     }
 
 
-def readme_configuration():
-    """[(group, [variables])] of the README's configuration tables, in order."""
-    text = (ROOT / "README.md").read_text()
-    section = text.split("\n## Configuration\n")[1].split("\n## ")[0]
+def documented_configuration():
+    """[(group, [variables])] of the tables of docs/configuration.md, in order."""
+    text = (ROOT / "docs" / "configuration.md").read_text()
     groups = []
-    for line in section.splitlines():
+    for line in text.splitlines():
         if line.startswith("**"):
             groups.append((line.split("**")[1], []))
         elif line.startswith("| `"):
@@ -198,12 +197,12 @@ def env_example():
     return groups
 
 
-def test_the_readme_documents_every_variable_the_code_reads_and_no_other():
-    documented = [name for _, names in readme_configuration() for name in names]
+def test_the_docs_document_every_variable_the_code_reads_and_no_other():
+    documented = [name for _, names in documented_configuration() for name in names]
 
     assert len(documented) == len(set(documented))
     assert set(documented) == variables_read()
 
 
-def test_env_example_lists_the_readme_variables_in_its_groups_and_order():
-    assert env_example() == readme_configuration()
+def test_env_example_lists_the_documented_variables_in_their_groups_and_order():
+    assert env_example() == documented_configuration()

@@ -58,7 +58,7 @@ def request_line_of(length):
 
 
 def test_a_request_line_of_8190_bytes_reaches_django_one_more_gets_gunicorns_414(server):
-    """8190 bytes is gunicorn's largest limit_request_line, documented in the README."""
+    """8190 bytes is gunicorn's largest limit_request_line, documented in docs/operations.md."""
     assert len(request_line_of(8190)) == 8190
 
     assert raw_get(server.port, request_line_of(8190)) == (

@@ -1,7 +1,7 @@
 """Least privilege: the service, its migrations and its writes work as a role with only its grants.
 
 A database of its own holds today's table (G2, with atp.training) and rows;
-the README's administrator SQL makes the role; then, connected as that role,
+the administrator SQL of docs/operations.md makes the role; then, connected as that role,
 `migrate`, the drift check, `media_operator create` and the production server
 (reads and a PATCH) all work, and the role owns nothing in `atp`.
 """
@@ -21,12 +21,12 @@ from tests.support.api import item_path, status_path
 from tests.support.database import connect, database_url, scratch_database, server_environment
 from tests.support.server import ROOT, ProductionServer, run_python
 
-README = ROOT / "README.md"
+OPERATIONS = ROOT / "docs" / "operations.md"
 
 
 def administrator_sql(role: str, database: str) -> str:
-    """The README's SQL for the service's role, for `role` on `database`."""
-    text = README.read_text()
+    """docs/operations.md's SQL for the service's role, for `role` on `database`."""
+    text = OPERATIONS.read_text()
     section = text[text.index("**The database role.**") :]
     sql = re.search(r"```sql\n(.*?)```", section, re.DOTALL).group(1)
     sql = re.sub(r"\b(ROLE|TO|AUTHORIZATION) rear_diff\b", rf"\1 {role}", sql)
