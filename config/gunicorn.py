@@ -61,12 +61,12 @@ def default_workers(cpus: int) -> int:
 
 
 bind = env.str("GUNICORN_BIND", default="0.0.0.0:8000")
-# Threaded workers (gthread): a slow or stalled client holds one thread, not a
-# whole process, and keep-alive connections wait in the worker's poller, not
-# in a thread.
+# uvicorn workers serving config.asgi: a live stream (GET /rear-diff/media/events)
+# waits on the worker's event loop, holding no thread; every other request runs
+# in a pool of GUNICORN_THREADS threads per worker (config/asgi.py says why, with
+# its figures). Slow clients and keep-alive connections wait in the event loop.
 workers = env.int("GUNICORN_WORKERS", default=default_workers(available_cpus()))
-worker_class = "gthread"
-threads = env.int("GUNICORN_THREADS", default=2)
+worker_class = "uvicorn_worker.UvicornWorker"
 # A request (including reading a slow client's body) gets this long; the
 # database's statement_timeout is shorter, so queries end first.
 timeout = env.int("GUNICORN_TIMEOUT", default=30)
