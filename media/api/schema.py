@@ -197,7 +197,8 @@ EVENTS_RESPONSE = OpenApiResponse(
 media_reads = extend_schema_view(
     events=extend_schema(
         summary="Live changes to the list, as Server-Sent Events",
-        parameters=[LAST_EVENT_ID_HEADER],
+        # DRF's ?format= is not this route's: the stream is what it serves.
+        parameters=[LAST_EVENT_ID_HEADER, OpenApiParameter("format", exclude=True)],
         responses={
             (200, "text/event-stream"): EVENTS_RESPONSE,
             **_errors(ErrorSerializer, {400: "A query parameter is invalid."}),
