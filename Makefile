@@ -60,7 +60,8 @@ run: install
 	$(MANAGE) migrate --no-input --skip-checks; \
 	$(MANAGE) media_demo; \
 	$(MANAGE) check --database default; \
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+	$(VENV)/bin/uvicorn config.asgi:application --http config.workers:BoundedHttpToolsProtocol \
+	  --host $(HOST) --port $(PORT)
 
 # The suite in parallel (pytest-xdist, one worker per core), then the tests that
 # need the PostgreSQL cluster to themselves (marker `exclusive`: the read cache's
