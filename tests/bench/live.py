@@ -42,6 +42,7 @@ COMMIT_EVERY = 0.02
 IDLE_SECONDS = int(os.environ.get("BENCH_LIVE_IDLE_SECONDS", "30"))
 EVENTS = "/rear-diff/media/events"
 PAGE = "/rear-diff/media?limit=100"
+REFUSED: list[str] = []  # status lines of streams the server did not open
 
 
 async def listen(
@@ -53,6 +54,13 @@ async def listen(
     lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     writer.write(f"GET {EVENTS} HTTP/1.1\r\n{lines}\r\n".encode())
     await writer.drain()
+    status = await reader.readline()
+    if b" 200 " not in status:
+        REFUSED.append(status.decode().strip())
+        if ready is not None:
+            ready.set()
+        writer.close()
+        return
     try:
         while not stop.is_set():
             try:
@@ -142,12 +150,13 @@ async def idle(env: dict) -> None:
         cpu = cpu_seconds(worker)
         await asyncio.sleep(IDLE_SECONDS)
         share = (cpu_seconds(worker) - cpu) / IDLE_SECONDS
+        refused = len(REFUSED)
         stop.set()
         await asyncio.gather(*tasks)
     print(
         f"one worker, {IDLE} idle streams: RSS {before / 1024:.1f} MB -> "
         f"{with_streams / 1024:.1f} MB (+{(with_streams - before) / 1024:.1f} MB); "
-        f"CPU over {IDLE_SECONDS} s idle: {share:.2%} of a core",
+        f"CPU over {IDLE_SECONDS} s idle: {share:.2%} of a core; streams refused: {refused}",
         flush=True,
     )
 
@@ -194,6 +203,7 @@ def main() -> None:
         )
         asyncio.run(idle(env))
         asyncio.run(beside(env))
+        print(f"streams the server refused, in all: {len(REFUSED)} {sorted(set(REFUSED))}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ no thread. docs/api.md, "Live changes", is the client's side.
 
 import orjson
 from django.core.handlers.wsgi import WSGIRequest
+from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -96,6 +97,11 @@ class EventsView:
                 content_type="text/event-stream",
             )
         else:
+            # Under ASGI this request's database connection would live as long as the
+            # stream (Django closes it when the response ends): a thousand streams would
+            # hold a thousand connections. The poller reads for every stream of the
+            # process on one connection of its own.
+            connection.close()
             response = StreamingHttpResponse(stream(subscription), content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         # nginx buffers proxied responses unless told not to (docs/operations.md).
