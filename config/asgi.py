@@ -6,9 +6,10 @@ fixed pool of GUNICORN_THREADS threads per worker (a2wsgi), as gunicorn's gthrea
 workers ran it: each thread keeps its own database connection, which Django's
 ASGI handler does not (a thread per request, a connection per request).
 Measured on the demo table, 2 workers, wrk with 8 connections, three rounds each
-(docs/performance.md): a cached page 1,427 req/s on gthread, 1,330 here (-7 %);
-health 2,869 vs 2,685; a page read from the database 189 vs 166; Django's ASGI
-handler for every request instead: 135 req/s for the cached page.
+(docs/performance.md, "Serving the live streams"): against gthread workers, a
+cached page 1,308 req/s vs 1,416 (-7.6 %), the PATCH 173 vs 186 (-7.3 %), a page
+read from the database 174 vs 165 (+5.5 %); Django's ASGI handler for every
+request instead: 135 req/s for the cached page (330 with DB_POOL).
 """
 
 import asyncio
