@@ -35,4 +35,4 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python", "-m", "config.healthcheck"]
-CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
+CMD ["gunicorn", "--config", "config/gunicorn.py", "config.asgi:application"]

@@ -49,8 +49,10 @@ $(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
 
 install: $(VENV)/.installed
 
-# When it ends (Ctrl-C or a failed step) the embedded PostgreSQL stops, unless
-# another client still uses it (a test run, a second server): see
+# Served as production serves it (config/asgi.py), by one uvicorn process, so the
+# live changes stream (runserver is WSGI: each stream would answer once and
+# reconnect). When it ends (Ctrl-C or a failed step) the embedded PostgreSQL
+# stops, unless another client still uses it (a test run, a second server): see
 # config/embedded_postgres/__main__.py.
 run: install
 	@trap 'trap - EXIT; $(VENV)/bin/python -m config.embedded_postgres release' EXIT; \
@@ -58,7 +60,8 @@ run: install
 	$(MANAGE) migrate --no-input --skip-checks; \
 	$(MANAGE) media_demo; \
 	$(MANAGE) check --database default; \
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(VENV)/bin/uvicorn config.asgi:application --http config.workers:BoundedHttpToolsProtocol \
+	  --host $(HOST) --port $(PORT)
 
 # The suite in parallel (pytest-xdist, one worker per core), then the tests that
 # need the PostgreSQL cluster to themselves (marker `exclusive`: the read cache's
@@ -102,6 +105,7 @@ bench: install wrk
 	$(VENV)/bin/python -m tests.bench.cache_memory
 	$(VENV)/bin/python -m tests.bench.metrics_cost
 	$(VENV)/bin/python -m tests.bench.change_log
+	$(VENV)/bin/python -m tests.bench.live
 
 # The production server on its own embedded PostgreSQL (.local/faults-pgdata) under
 # wrk while the database stops and starts, then 60 s of load and concurrent

@@ -61,23 +61,22 @@ def default_workers(cpus: int) -> int:
 
 
 bind = env.str("GUNICORN_BIND", default="0.0.0.0:8000")
-# Threaded workers (gthread): a slow or stalled client holds one thread, not a
-# whole process, and keep-alive connections wait in the worker's poller, not
-# in a thread.
+# uvicorn workers serving config.asgi: a live stream (GET /rear-diff/media/events)
+# waits on the worker's event loop, holding no thread; every other request runs
+# in a pool of GUNICORN_THREADS threads per worker (config/asgi.py says why, with
+# its figures). Slow clients and keep-alive connections wait in the event loop.
 workers = env.int("GUNICORN_WORKERS", default=default_workers(available_cpus()))
-worker_class = "gthread"
+worker_class = "config.workers.Worker"
+# The size of each worker's pool for the requests other than the live streams
+# (config/asgi.py reads it; gunicorn only shows it).
 threads = env.int("GUNICORN_THREADS", default=2)
 # A request (including reading a slow client's body) gets this long; the
 # database's statement_timeout is shorter, so queries end first.
 timeout = env.int("GUNICORN_TIMEOUT", default=30)
 graceful_timeout = 10
 keepalive = 5
-# gunicorn refuses a longer request line itself, with an HTML page (414): its
-# error pages cannot be made JSON short of replacing its worker's error
-# handler. At gunicorn's maximum, 8190 bytes, every request line the API can
-# take reaches Django, which answers an over-long parameter with a JSON 400
-# (the longest parameter, media_title, takes 255 characters).
-limit_request_line = 8190
+# The request line's bound is the worker's (config/workers.py: 8190 bytes, a JSON
+# 414 beyond), not gunicorn's limit_request_line, which its own workers read.
 # Workers are not recycled by default: a new worker starts with an empty read
 # cache, and recycling every 5,000 requests halved a worker's throughput on a
 # varied read mix (docs/performance.md) while its memory stayed flat without it.

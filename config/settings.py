@@ -437,6 +437,12 @@ CHANGE_LOG_ENABLED = env.bool("CHANGE_LOG", default=True)
 CHANGE_LOG_IMAGE_ROWS = env.int("CHANGE_LOG_IMAGE_ROWS", default=1000)
 CHANGE_LOG_KEEP_SECONDS = env.float("CHANGE_LOG_KEEP_SECONDS", default=60)
 CHANGE_LOG_PRUNE_SECONDS = env.float("CHANGE_LOG_PRUNE_SECONDS", default=10)
+# Live changes (GET /rear-diff/media/events, media.live): each process reads the
+# log every EVENTS_POLL_SECONDS for all its clients (a client's changes are
+# coalesced over that window), and writes a comment to an idle stream every
+# EVENTS_HEARTBEAT_SECONDS so that proxies keep it open.
+EVENTS_POLL_SECONDS = env.float("EVENTS_POLL_SECONDS", default=0.25)
+EVENTS_HEARTBEAT_SECONDS = env.float("EVENTS_HEARTBEAT_SECONDS", default=15)
 
 # OPENAPI (drf-spectacular)
 # ------------------------------------------------------------------------------

@@ -106,8 +106,8 @@ INSERT INTO {n.horizon} DEFAULT VALUES ON CONFLICT DO NOTHING;
 
 def functions_sql(n: Names) -> str:
     """The trigger function, the state, the check and the pruner (CREATE OR REPLACE)."""
-    media, training = _literal(n.media), _literal(n.training)
-    prefix = _literal(n.trigger_prefix.replace("_", r"\_") + "%")
+    media, training = sql_literal(n.media), sql_literal(n.training)
+    prefix = sql_literal(n.trigger_prefix.replace("_", r"\_") + "%")
     return f"""
 -- The triggers' function. SECURITY DEFINER: the pipeline's role writes the log
 -- without any grant on our schema. It names no column of the table it watches.
@@ -250,7 +250,7 @@ END $$;
 """
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -485,7 +485,7 @@ def _all_rows(relid: str) -> str:
 
 
 def _regclass(table: str) -> str:
-    return f"{_literal(table)}::regclass"
+    return f"{sql_literal(table)}::regclass"
 
 
 def rows_affect(matches: str, position: str, settled: str) -> str:

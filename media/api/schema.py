@@ -157,8 +157,55 @@ HISTORY_READ_ERRORS = {
     **_errors(ErrorSerializer, {401: "Credentials are missing or invalid, in every mode."}),
 }
 
-# The list and the item (media.api.views.media).
+# The live changes (media.api.views.events).
+LAST_EVENT_ID_HEADER = OpenApiParameter(
+    "Last-Event-ID",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The `id` of the last event received: the stream resumes after it while the "
+    "change log holds it, else it starts with `resync`. EventSource sends it when it "
+    "reconnects.",
+)
+EVENTS_EXAMPLE = (
+    "retry: 1000\n\n"
+    "id: 1764950000000000-1200:1200:\n\n"
+    "event: media\n"
+    'data: {"action": "updated", "hashes": ["0080fd60..."]}\n'
+    "id: 1764950000000000-1207:1207:\n\n"
+    ": keep-alive\n\n"
+    "event: resync\ndata: {}\nid: 1764950000000000-1300:1301:\n\n"
+)
+
+
+EVENTS_RESPONSE = OpenApiResponse(
+    OpenApiTypes.STR,
+    description='`event: media` with `data: {"action": "created" | "updated" | '
+    '"deleted", "hashes": [...]}`: the rows of one action that changed in one poll (the '
+    "changes are read every EVENTS_POLL_SECONDS, 0.25 s by default, and coalesced per "
+    "action). `created`: the row now matches the filters and did not (inserted, restored, "
+    "or changed into them); `deleted`: it matched and does not now; `updated`: it matched "
+    "and still does. `event: resync`: reload; what was missed cannot be told (the position "
+    "is no longer held, the client fell behind, a statement too large to keep its rows, or "
+    "the service runs without the change log). `id:` is the position to resume from. A "
+    "comment line every EVENTS_HEARTBEAT_SECONDS (15 s) keeps idle connections open. Under "
+    "a WSGI server (runserver) the answer ends at once and the client reconnects.",
+    examples=[OpenApiExample("A stream", value=EVENTS_EXAMPLE)],
+)
+
+
+# The list and the item (media.api.views.media), and the live changes.
 media_reads = extend_schema_view(
+    events=extend_schema(
+        summary="Live changes to the list, as Server-Sent Events",
+        # DRF's ?format= is not this route's: the stream is what it serves.
+        parameters=[LAST_EVENT_ID_HEADER, OpenApiParameter("format", exclude=True)],
+        responses={
+            (200, "text/event-stream"): EVENTS_RESPONSE,
+            **_errors(ErrorSerializer, {400: "A query parameter is invalid."}),
+            **READ_ERRORS,
+        },
+        filters=True,
+    ),
     list=extend_schema(
         summary="List media",
         parameters=[IF_NONE_MATCH_HEADER, LIST_ETAG_HEADER],

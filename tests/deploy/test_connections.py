@@ -61,7 +61,13 @@ def test_gunicorn_starts_workers_for_the_cpus_it_may_run_on_not_the_hosts_count(
     environment = server_environment(GUNICORN_WORKERS=None)
 
     result = subprocess.run(
-        [str(GUNICORN), "--config", "config/gunicorn.py", "--print-config", "config.wsgi"],
+        [
+            str(GUNICORN),
+            "--config",
+            "config/gunicorn.py",
+            "--print-config",
+            "config.asgi:application",
+        ],
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -57,8 +57,9 @@ def request_line_of(length):
     return f"GET {LIST}?media_title={'a' * padding} HTTP/1.1"
 
 
-def test_a_request_line_of_8190_bytes_reaches_django_one_more_gets_gunicorns_414(server):
-    """8190 bytes is gunicorn's largest limit_request_line, documented in docs/operations.md."""
+def test_a_request_line_of_8190_bytes_reaches_django_one_more_gets_a_json_414(server):
+    """8190 bytes, gunicorn's largest limit_request_line, is the worker's bound
+    (config/workers.py), documented in docs/operations.md."""
     assert len(request_line_of(8190)) == 8190
 
     assert raw_get(server.port, request_line_of(8190)) == (
@@ -67,7 +68,7 @@ def test_a_request_line_of_8190_bytes_reaches_django_one_more_gets_gunicorns_414
     )
     assert raw_get(server.port, request_line_of(8191)) == (
         "HTTP/1.1 414 URI Too Long",
-        ["text/html"],
+        ["application/json"],
     )
 
 

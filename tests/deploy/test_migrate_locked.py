@@ -97,7 +97,7 @@ def test_gunicorn_without_migrate_on_start_leaves_the_database_alone(fresh_datab
 
 def test_gunicorn_stops_when_migrate_on_start_fails(django_db_setup):
     environment = server_environment(PGSQL_NAME="no_such_database", MIGRATE_ON_START="true")
-    gunicorn = [str(GUNICORN), "--config", "config/gunicorn.py", "config.wsgi"]
+    gunicorn = [str(GUNICORN), "--config", "config/gunicorn.py", "config.asgi:application"]
 
     result = subprocess.run(
         gunicorn, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120

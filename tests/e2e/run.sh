@@ -10,7 +10,7 @@
 #  3. the TypeScript client generated from the running service's
 #     /rear-diff/openapi.json, and `tsc --noEmit` over it and the page;
 #  4. Vite's dev server on http://localhost:5173 with the demo operator's token;
-#  5. the browser tests (browser.test.mjs, then operators.test.mjs), screenshots
+#  5. the browser tests (browser.test.mjs, operators.test.mjs, then live.test.mjs), screenshots
 #     in tests/e2e/screenshots/.
 #
 # Everything it starts (gunicorn, Vite, the embedded PostgreSQL unless another
@@ -190,4 +190,4 @@ rm -rf "$E2E_DIR/screenshots"
 # One file at a time: both change rows of the one demo database.
 # API_TOKEN: the tests' own reads of the API (the histories need a user) use the page's token.
 TMPDIR="$BROWSER_TMP" APP_URL="$APP_URL" API_URL="$API_URL" API_TOKEN="$TOKEN" PROJECT_DIR="$ROOT" PYTHON="$PYTHON" CHROMIUM="$CHROMIUM" \
-    node --test --test-concurrency=1 --test-reporter=spec browser.test.mjs operators.test.mjs
+    node --test --test-concurrency=1 --test-reporter=spec browser.test.mjs operators.test.mjs live.test.mjs

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 
 from config.embedded_postgres import EmbeddedCluster
+from tests.faults.live import LiveClients
 from tests.faults.options import (
     CONNECT_TIMEOUT,
     DOWN_SECONDS,
@@ -58,6 +59,7 @@ class OutageResult:
     poller_requests: int
     poller_non_contract: int
     ready_after: int | None
+    live: list[Line]
 
     def lines(self) -> list[Line]:
         w, recovered = self.wrk, self.recovery_seconds is not None
@@ -93,6 +95,7 @@ class OutageResult:
                 recovered,
             ),
             Line("readiness afterwards", str(self.ready_after), self.ready_after == 200),
+            *self.live,
         ]
 
 
@@ -101,6 +104,8 @@ def outage_phase(cluster: EmbeddedCluster, server: ProductionServer) -> OutageRe
         f"\n[1/3] fault: wrk {FAULT_SECONDS:.0f} s at 8 connections; the database stops "
         f"after {LEAD_SECONDS:.0f} s for {DOWN_SECONDS:.0f} s"
     )
+    live = LiveClients(cluster, server.url("/rear-diff/media/events"))
+    live.start()
     wrk = Wrk(server.url(), FAULT_MIX, FAULT_SECONDS, connections=8)
     poller = Poller(server.url("/rear-diff/media?limit=1"))
     try:
@@ -121,6 +126,7 @@ def outage_phase(cluster: EmbeddedCluster, server: ProductionServer) -> OutageRe
     finally:
         poller.stopped.set()
         wrk.stop()
+        live.stop()
     polls = poller.polls
     successes = [poll.done - up for poll in polls if poll.status == 200 and poll.done >= up]
     down = [poll.done - poll.sent for poll in polls if poll.sent >= stopped and poll.done < up]
@@ -131,4 +137,5 @@ def outage_phase(cluster: EmbeddedCluster, server: ProductionServer) -> OutageRe
         poller_requests=len(polls),
         poller_non_contract=sum(not poll.contract for poll in polls),
         ready_after=server.get("/rear-diff/health/ready")[0],
+        live=live.lines(),
     )

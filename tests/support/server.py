@@ -1,4 +1,5 @@
-"""The production server as the Dockerfile's CMD runs it: gunicorn with config/gunicorn.py.
+"""The production server as the Dockerfile's CMD runs it: gunicorn with config/gunicorn.py
+serving config.asgi.
 
 `python -m tests.support.server --port N` serves until SIGTERM or Ctrl-C with
 the caller's environment (make e2e starts it so).
@@ -144,7 +145,7 @@ def status_kb(pid: int, field: str = "VmRSS") -> int | None:
 
 
 class ProductionServer:
-    """`gunicorn --config config/gunicorn.py config.wsgi` on 127.0.0.1:<port>.
+    """`gunicorn --config config/gunicorn.py config.asgi:application` on 127.0.0.1:<port>.
 
     A context manager: started and ready (/rear-diff/health/ready answers 200)
     on enter, stopped on exit. `log`: a file for its output, else this process's.
@@ -181,7 +182,7 @@ class ProductionServer:
             output = self.log.open("w")
         try:
             self.process = subprocess.Popen(
-                [str(GUNICORN), "--config", "config/gunicorn.py", "config.wsgi"],
+                [str(GUNICORN), "--config", "config/gunicorn.py", "config.asgi:application"],
                 cwd=ROOT,
                 env=self.environment,
                 stdout=output,

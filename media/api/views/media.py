@@ -26,6 +26,7 @@ from media.api.serializers import (
 from media.api.throttling import AnonymousRateThrottle, WriteRateThrottle
 from media.api.views.actions import ActionViews
 from media.api.views.console import ConsoleViews
+from media.api.views.events import EventsView
 from media.api.views.history import RowHistoryView
 from media.api.views.table import TableView
 from media.api.views.writes import one_row
@@ -38,7 +39,9 @@ from media.services import media_set_rejection_status
 
 
 @schema.media_reads
-class MediaViewSet(ActionViews, ConsoleViews, RowHistoryView, TableView, viewsets.GenericViewSet):
+class MediaViewSet(
+    ActionViews, ConsoleViews, EventsView, RowHistoryView, TableView, viewsets.GenericViewSet
+):
     """Rows of the pipeline's `atp.media` table, as the live table has them.
 
     The list filters on exact enum values (the table's current labels),

@@ -9,6 +9,8 @@ import {
   type ActionName,
   API_BASE_URL,
   BatchRefused,
+  type Change,
+  eventsUrl,
   type BulkResponse,
   type BulkResult,
   bulkReject,
@@ -71,6 +73,7 @@ export function App() {
     refused: BulkResult[];
   } | null>(null);
   const latest = useRef(0);
+  const [live, setLive] = useState(false);
 
   const load = useCallback((current: ListQuery) => {
     const request = ++latest.current;
@@ -94,6 +97,40 @@ export function App() {
   }, []);
 
   useEffect(() => load(query), [query, load]);
+
+  // Live changes: a changed row on this page is read again; a row that entered or
+  // left the filters (or a resync) reloads the page; the facet bar is counted again.
+  const shown = useRef<string[]>([]);
+  shown.current = page?.data.map((row) => row.hash) ?? [];
+  const liveQuery = useRef(query);
+  liveQuery.current = query;
+  const filtersKey = eventsUrl(query);
+  useEffect(() => {
+    const source = new EventSource(filtersKey);
+    const recount = () => getFacets(liveQuery.current).then(setFacets, () => undefined);
+    const reload = () => {
+      listMedia(liveQuery.current).then(setPage, () => undefined);
+      recount();
+    };
+    source.onopen = () => setLive(true);
+    source.onerror = () => setLive(source.readyState === EventSource.OPEN);
+    source.addEventListener("media", (event) => {
+      const change = JSON.parse((event as MessageEvent<string>).data) as Change;
+      if (change.action !== "updated") {
+        reload();
+        return;
+      }
+      for (const hash of change.hashes.filter((h) => shown.current.includes(h))) {
+        getItem(hash).then(replaceRow, () => undefined);
+      }
+      recount();
+    });
+    source.addEventListener("resync", reload);
+    return () => {
+      source.close();
+      setLive(false);
+    };
+  }, [filtersKey]);
 
   // A filter, search or sort starts again at the first page.
   const refine = (change: Partial<ListQuery>) => setQuery((current) => ({ ...current, ...change, offset: 0 }));
@@ -190,7 +227,10 @@ export function App() {
     <main>
       <h1>Media</h1>
       <p className="muted">
-        API: <code>{API_BASE_URL || "(VITE_API_BASE_URL unset)"}</code>
+        API: <code>{API_BASE_URL || "(VITE_API_BASE_URL unset)"}</code>{" "}
+        <span className={live ? "live on" : "live"} data-testid="live" aria-live="polite">
+          {live ? "● live" : "○ not live"}
+        </span>
       </p>
 
       <form className="filters" onSubmit={search}>

@@ -186,6 +186,28 @@ export async function getFacets(query: ListQuery): Promise<Facets> {
   throw new Error(`${response.status} ${error?.error ?? response.statusText}`);
 }
 
+/**
+ * Live changes (GET /rear-diff/media/events, Server-Sent Events): the list's
+ * filters, so only the rows this view shows or showed are announced. EventSource
+ * reconnects by itself and sends the last id it saw, so nothing is missed.
+ */
+export type Change = { action: "created" | "updated" | "deleted"; hashes: string[] };
+
+export function eventsUrl(query: ListQuery): string {
+  const filters = compact({
+    media_type: query.media_type,
+    pipeline_status: query.pipeline_status,
+    rejection_status: query.rejection_status,
+    media_title: query.media_title,
+  });
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) {
+    params.set(key, Array.isArray(value) ? value.join(",") : String(value));
+  }
+  const search = params.toString();
+  return `${API_BASE_URL}/rear-diff/media/events${search ? `?${search}` : ""}`;
+}
+
 /** One row with the actions it allows now. */
 export async function getItem(hash: string): Promise<MediaItem> {
   const { data, error, response } = await api.GET("/rear-diff/media/{hash}", {
