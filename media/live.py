@@ -285,24 +285,23 @@ class Hub:
         if self.conn is None:
             self.conn = await psycopg.AsyncConnection.connect(**self.params, autocommit=True)
         streams = list(self.streams)
-        for stream in streams:
-            if stream.position is None:
-                stream.position = Position("", "")
-        positions = sorted({s.position.snapshot for s in streams if s.position.snapshot})
+        # New streams with nothing to resume start at this poll's snapshot.
+        new = [s for s in streams if s.position is None]
+        known = [s for s in streams if s.position is not None]
+        positions = sorted({s.position.snapshot for s in known})
         conditions = sorted({s.condition for s in streams})
         async with self.conn.cursor() as cursor:
             await cursor.execute(poll_sql(positions or ["1:1:"], conditions, self.training))
             poll = read_poll(await cursor.fetchone())
-        for stream in streams:
-            if not stream.position.snapshot:  # new, with nothing to resume: starts now
-                stream.position = poll.now
-                stream.queue.put_nowait([Event("position", None, str(poll.now))])
+        for stream in new:
+            stream.position = poll.now
+            stream.queue.put_nowait([Event("position", None, str(poll.now))])
         if not poll.logged:
             for stream in streams:
                 stream.queue.put_nowait([Event("resync", None, str(poll.now))])
                 stream.queue.put_nowait(None)
             return
-        waiting = [s for s in streams if s.position != poll.now]
+        waiting = [s for s in known if s.position != poll.now]
         for stream, events in batches(poll, waiting, positions, conditions).items():
             stream.put(events)
         for stream in waiting:
