@@ -19,7 +19,10 @@ from django.urls import reverse
 
 from tests.support.api import item_path, status_path
 from tests.support.database import connect, database_url, scratch_database, server_environment
+from tests.support.events import EventStream
 from tests.support.server import ROOT, ProductionServer, run_python
+
+EVENTS = "/rear-diff/media/events"
 
 OPERATIONS = ROOT / "docs" / "operations.md"
 
@@ -113,7 +116,11 @@ def test_the_service_migrates_checks_and_serves_as_a_role_with_only_its_grants(
         status, _, body = server.get(reverse("media-table"))
         assert status == 200 and json.loads(body)["change_log"]["mode"] == "log"
 
-        changed = patch(server, target, key)
+        # The live stream's poll reads the log and the table as the role.
+        with EventStream(server.url(EVENTS)) as stream:
+            assert stream.status == 200 and stream.ready() is not None
+            changed = patch(server, target, key)
+            assert stream.wait_for("media").data == {"action": "updated", "hashes": [target]}
         assert changed["success"] is True
         assert changed["data"]["rejection_status"] == "override"
 
@@ -151,6 +158,8 @@ def test_without_the_trigger_grant_the_service_validates_by_snapshot_and_says_ho
         assert server.get(reverse("media-list"))[0] == 200
         assert server.get(reverse("media-list"))[0] == 200
         described = json.loads(server.get(reverse("media-table"))[2])["change_log"]
+        with EventStream(server.url(EVENTS)) as stream:  # no log: one resync, a long retry
+            assert stream.next().retry == 30000 and stream.wait_for("resync") is not None
     assert described["mode"] == "snapshot"
     assert "media_change_log install" in described["detail"]
     assert "media_change_log install" in (tmp_path / "log").read_text()
